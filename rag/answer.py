@@ -1,0 +1,178 @@
+"""The extractive answerer: picks the retrieved sentences that answer the question and quotes them verbatim.
+
+Each candidate sentence gets one score (weights calibrated on the dev sets, see the README):
+  0.30 * similarity of the question and "title. sentence" (the bundled embedding model)
++ 0.35 * IDF-weighted share of the question's terms that the sentence contains
++ 0.15 * the same share over the sentence's passage and article title (the context it relies on)
++ 0.45 * IDF-weighted share of the sentence's own terms that the question lacks (what it adds: a lead that
+         only restates the question scores low, the sentence with the answer high),
+halved when the question asks for a kind of value (an amount, a year, a name) that the sentence does not give.
+The best sentence must reach ``answer_threshold`` or the answer is a refusal. The answer is the best sentence,
+the sentence after it, and up to two more that score nearly as well or cover question terms not yet covered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rag.answer_types import answer_type, has_answer_of_type
+from rag.embed import Embedder
+from rag.lexical import Lexical
+from rag.retrieve import Hit
+from rag.text import normalize, sentence_spans, terms
+
+W_DENSE, W_SENT, W_CTX, W_NOV = 0.30, 0.35, 0.15, 0.45
+TYPE_MISS = 0.5
+MIN_WORDS = 4
+MIN_NEW_COVERAGE = 0.12
+NEAR_BEST = 0.05
+TERMINAL = set('.!?"”’)')
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hit: Hit
+    start: int  # offsets into the canonical text of hit's document
+    end: int
+    text: str
+    score: float
+    covered: frozenset[str]
+    features: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0, 1.0)  # dense, cov_s, cov_c, novelty, type_ok
+
+
+def score_sentences(question: str, hits: list[Hit], embedder: Embedder, lex: Lexical) -> list[Candidate]:
+    """Every sentence of the retrieved passages, scored, best first."""
+    q_terms = set(terms(question))
+    weights = {t: lex.idf(t) for t in q_terms}
+    total = sum(weights.values()) or 1.0
+    kind = answer_type(question)
+    spans = []
+    seen: set[str] = set()
+    for h in hits:
+        ctx = set(terms(f"{h.title or ''} {h.text}"))
+        for a, b in sentence_spans(h.text):
+            s = h.text[a:b]
+            key = normalize(s)
+            if is_statement(s) and key not in seen:
+                seen.add(key)
+                spans.append((h, h.start + a, h.start + b, s, ctx))
+    if not spans:
+        return []
+    q_vec = embedder.embed_query(question)
+    # Each sentence is embedded with its article's title: many answers ("It was developed by Intel.") only
+    # make sense with the subject the title gives.
+    sims = embedder.embed([_with_title(h.title, s) for h, _, _, s, _ in spans]) @ q_vec
+    out = []
+    for (h, a, b, s, ctx), sim in zip(spans, sims, strict=True):
+        st = set(terms(s))
+        covered = frozenset(q_terms & st)
+        cov_s = sum(weights[t] for t in covered) / total
+        cov_c = sum(weights[t] for t in q_terms & (st | ctx)) / total
+        novelty = _novelty(st, q_terms, lex)
+        features = (max(0.0, float(sim)), cov_s, cov_c, novelty, float(has_answer_of_type(s, kind, question)))
+        out.append(Candidate(h, a, b, s, combine(features), covered, features))
+    out.sort(key=lambda c: -c.score)
+    return out
+
+
+def _with_title(title: str | None, sentence: str) -> str:
+    return f"{title}. {sentence}" if title and not sentence.startswith(title) else sentence
+
+
+def _novelty(sentence_terms: set[str], q_terms: set[str], lex: Lexical) -> float:
+    """IDF-weighted share of the sentence's terms that the question does not contain: what it adds.
+
+    A sentence that only restates the question (a lead, a headline) scores low; the answer scores high.
+    """
+    w = {t: lex.idf(t) for t in sentence_terms}
+    total = sum(w.values())
+    return sum(v for t, v in w.items() if t not in q_terms) / total if total else 0.0
+
+
+def combine(features: tuple[float, ...]) -> float:
+    dense, cov_s, cov_c, novelty, type_ok = features
+    score = W_DENSE * dense + W_SENT * cov_s + W_CTX * cov_c + W_NOV * novelty
+    return score if type_ok else score * TYPE_MISS
+
+
+def is_statement(sentence: str) -> bool:
+    """A full sentence, not a headline or section heading (those carry no terminal punctuation)."""
+    return len(sentence.split()) >= MIN_WORDS and sentence.rstrip()[-1] in TERMINAL
+
+
+def next_sentence(c: Candidate, doc_text: str) -> Candidate | None:
+    """The sentence after ``c`` in its article: answers often continue there ("This was reported by ...")."""
+    for na, nb in sentence_spans(doc_text, c.end, min(len(doc_text), c.end + 1000))[:2]:
+        text = doc_text[na:nb]
+        if is_statement(text):
+            return Candidate(c.hit, na, nb, text, c.score, frozenset())
+    return None
+
+
+def select(cands: list[Candidate], threshold: float, max_sentences: int, weights: dict[str, float],
+           doc_text: Callable[[str], str]) -> list[Candidate]:
+    """The best sentence and the one after it (answers often continue there), then further sentences that
+    score nearly as well as the best or that cover question terms the answer does not yet cover."""
+    if not cands or cands[0].score < threshold:
+        return []
+    best = cands[0]
+    chosen = [best]
+    follow = next_sentence(best, doc_text(best.hit.doc_id))
+    if follow is not None:
+        chosen.append(follow)
+    covered = set(best.covered)
+    total = sum(weights.values()) or 1.0
+    extra = 0
+    for c in cands[1:]:
+        if extra >= max_sentences - 1 or c.score < threshold:
+            break
+        if any(c.start == x.start and c.hit.doc_id == x.hit.doc_id for x in chosen):
+            continue
+        gain = sum(weights.get(t, 0.0) for t in c.covered - covered) / total
+        if c.score >= best.score - NEAR_BEST or gain >= MIN_NEW_COVERAGE:
+            chosen.append(c)
+            covered |= c.covered
+            extra += 1
+    return chosen
+
+
+def question_weights(question: str, lex: Lexical) -> dict[str, float]:
+    return {t: lex.idf(t) for t in set(terms(question))}
+
+
+def order_for_reading(chosen: list[Candidate]) -> list[Candidate]:
+    """Keep the best sentence and its follower first; further evidence after, grouped by article."""
+    return chosen[:2] + sorted(chosen[2:], key=lambda c: (c.hit.source, c.start))
+
+
+
+
+_SPLITTERS = (", and ", " compare with ", " compared with ", ", or ")  # between clauses
+_ALTERNATIVES = (", or ", " or ", ", and ", " and ")  # between the items after "Which is bigger:"
+MIN_PART_TERMS = 3
+
+
+def split_question(question: str) -> list[str]:
+    """Parts of a compound question, each answerable on its own ("How much was A, and what did B cost?",
+    "Which is bigger: A or B?"); a simple question is returned whole. Instructions without content
+    ("Give both numbers.") are dropped. A split is kept only when every part has enough content terms."""
+    sentences = [question[a:b] for a, b in sentence_spans(question)]
+    kept = [s for s in sentences if len(set(terms(s))) >= MIN_PART_TERMS] or [question]
+    q = " ".join(kept)
+    head, sep, tail = q.partition(":")
+    if sep and terms(head):
+        alts = _split_once(tail.strip(" ?."), 2, _ALTERNATIVES)
+        if len(alts) > 1:
+            return [f"{head}: {a.strip()}" for a in alts]
+    parts = _split_once(q, MIN_PART_TERMS, _SPLITTERS)
+    return parts if len(parts) > 1 else [q]
+
+
+def _split_once(text: str, min_terms: int, separators: tuple[str, ...]) -> list[str]:
+    for sep in separators:
+        if sep in text:
+            parts = [p.strip(" ,?") for p in text.split(sep)]
+            if len(parts) > 1 and all(len(set(terms(p))) >= min_terms for p in parts):
+                return parts
+    return [text]

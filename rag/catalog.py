@@ -1,0 +1,165 @@
+"""The catalog (SQLite): documents with their canonical texts and passages. It is the source of truth.
+
+A document and its passages are written in one transaction, so readers see a document whole or not at all;
+vector-store entries without a catalog row (left by an interrupted ingest) are ignored and cleaned up.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from rag.chunk import Passage
+from rag.documents import Document
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs(
+  doc_id TEXT PRIMARY KEY, source TEXT UNIQUE NOT NULL, title TEXT, date TEXT, sha TEXT NOT NULL,
+  body_start INTEGER NOT NULL, text TEXT NOT NULL, n_passages INTEGER NOT NULL, ingested_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS passages(
+  pid TEXT PRIMARY KEY, doc_id TEXT NOT NULL, ord INTEGER NOT NULL, start INTEGER NOT NULL,
+  end INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    doc_id: str
+    source: str
+    title: str | None
+    date: str | None
+    sha: str
+    n_passages: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        with self._conn() as c:
+            c.executescript(SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        # One connection per thread: sqlite3 connections must not be shared across threads.
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=60)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- reads -----------------------------------------------------------------------------------------
+    def generation(self) -> int:
+        row = self._conn().execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def docs(self) -> list[DocInfo]:
+        rows = self._conn().execute(
+            "SELECT doc_id, source, title, date, sha, n_passages FROM docs ORDER BY source").fetchall()
+        return [DocInfo(*r) for r in rows]
+
+    def shas(self) -> dict[str, tuple[str, str]]:
+        """source -> (doc_id, sha)"""
+        rows = self._conn().execute("SELECT source, doc_id, sha FROM docs").fetchall()
+        return {s: (d, h) for s, d, h in rows}
+
+    def doc(self, doc_id: str) -> DocInfo | None:
+        row = self._conn().execute(
+            "SELECT doc_id, source, title, date, sha, n_passages FROM docs WHERE doc_id=?", (doc_id,)).fetchone()
+        return DocInfo(*row) if row else None
+
+    def text(self, doc_id: str) -> str:
+        row = self._conn().execute("SELECT text FROM docs WHERE doc_id=?", (doc_id,)).fetchone()
+        if row is None:
+            raise KeyError(doc_id)
+        return row[0]
+
+    def all_passages(self) -> list[tuple[str, str, str]]:
+        """(pid, passage text, title) for every passage, in a stable order (for the BM25 index)."""
+        return self._conn().execute(
+            "SELECT p.pid, p.text, COALESCE(d.title, '') FROM passages p JOIN docs d USING(doc_id) "
+            "ORDER BY p.pid").fetchall()
+
+    def passages(self, pids: Iterable[str]) -> dict[str, Passage]:
+        pids = list(pids)
+        out: dict[str, Passage] = {}
+        conn = self._conn()
+        for i in range(0, len(pids), 500):
+            part = pids[i : i + 500]
+            q = f"SELECT pid, doc_id, ord, start, end, text FROM passages WHERE pid IN ({','.join('?' * len(part))})"
+            out.update({r[0]: Passage(*r) for r in conn.execute(q, part)})
+        return out
+
+    def pids(self) -> set[str]:
+        return {r[0] for r in self._conn().execute("SELECT pid FROM passages")}
+
+    def pids_of(self, doc_id: str) -> list[str]:
+        return [r[0] for r in self._conn().execute("SELECT pid FROM passages WHERE doc_id=?", (doc_id,))]
+
+    def doc_ids_matching(self, since: str | None, until: str | None, source: str | None) -> set[str]:
+        """Documents inside the date range (undated ones are excluded once a range is set) and source filter."""
+        q, args = "SELECT doc_id, source FROM docs WHERE 1=1", []
+        if since:
+            q += " AND date >= ?"
+            args.append(since)
+        if until:
+            q += " AND date <= ?"
+            args.append(until)
+        rows = self._conn().execute(q, args).fetchall()
+        if source:
+            from rag.paths import source_matches
+
+            rows = [r for r in rows if source_matches(r[1], source)]
+        return {r[0] for r in rows}
+
+    def count(self) -> tuple[int, int]:
+        c = self._conn()
+        return c.execute("SELECT COUNT(*) FROM docs").fetchone()[0], c.execute(
+            "SELECT COUNT(*) FROM passages").fetchone()[0]
+
+    # -- writes ----------------------------------------------------------------------------------------
+    def put(self, items: list[tuple[Document, list[Passage]]]) -> None:
+        """Insert or replace documents with their passages, atomically."""
+        conn = self._conn()
+        with conn:
+            for doc, passages in items:
+                conn.execute("DELETE FROM passages WHERE doc_id=?", (doc.doc_id,))
+                conn.execute("DELETE FROM docs WHERE doc_id=?", (doc.doc_id,))
+                conn.execute(
+                    "INSERT INTO docs VALUES(?,?,?,?,?,?,?,?,?)",
+                    (doc.doc_id, doc.source, doc.title, doc.date, doc.sha, doc.body_start, doc.text,
+                     len(passages), time.time()))
+                conn.executemany(
+                    "INSERT INTO passages VALUES(?,?,?,?,?,?)",
+                    [(p.pid, p.doc_id, p.ord, p.start, p.end, p.text) for p in passages])
+            self._bump(conn)
+
+    def remove(self, doc_ids: list[str]) -> None:
+        conn = self._conn()
+        with conn:
+            for d in doc_ids:
+                conn.execute("DELETE FROM passages WHERE doc_id=?", (d,))
+                conn.execute("DELETE FROM docs WHERE doc_id=?", (d,))
+            self._bump(conn)
+
+    @staticmethod
+    def _bump(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "INSERT INTO meta VALUES('generation', '1') ON CONFLICT(key) DO UPDATE "
+            "SET value = CAST(value AS INTEGER) + 1")

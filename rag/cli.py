@@ -1,0 +1,229 @@
+"""`rag`: the command line, a thin shell over :class:`rag.engine.Engine`. Heavy imports happen lazily."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from datetime import date
+from pathlib import Path
+from typing import NoReturn
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One clear line instead of argparse's usage dump."""
+        self.exit(2, f"rag: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _date(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise argparse.ArgumentTypeError(f"invalid date {value!r}: use YYYY-MM-DD")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {value!r}: no such day") from None
+    return value
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 1 <= n <= 200:
+        raise argparse.ArgumentTypeError(f"{n} is out of range (1 to 200)")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="rag", description="citable: answers about your articles, every sentence cited.")
+    p.add_argument("--index", metavar="DIR", help="index folder (env RAG_INDEX_DIR, default index/)")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    ing = sub.add_parser("ingest", help="add .txt/.md/.html files or folders to the index (default seeds/)")
+    ing.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")])
+    ing.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
+    ing.add_argument("--chunk-tokens", type=_positive, help="passage size in word pieces (default 160)")
+    ing.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    def filters(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--k", type=_positive, help="passages to retrieve (env RAG_K, default 8)")
+        sp.add_argument("--since", type=_date, help="only articles published on or after YYYY-MM-DD")
+        sp.add_argument("--until", type=_date, help="only articles published on or before YYYY-MM-DD")
+        sp.add_argument("--source", help="only articles whose path contains this text (or matches this glob)")
+        sp.add_argument("--json", action="store_true", help="print JSON")
+
+    se = sub.add_parser("search", help="ranked passages for a query (hybrid dense + BM25)")
+    se.add_argument("query")
+    se.add_argument("--method", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    filters(se)
+
+    ask = sub.add_parser("ask", help="answer a question with cited sentences")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--batch", metavar="FILE", help="one question per line ('-' for stdin); JSON lines out")
+    ask.add_argument("--threshold", type=float, help="refusal threshold (env RAG_ANSWER_THRESHOLD)")
+    filters(ask)
+
+    ev = sub.add_parser("eval", help="score answers on a JSON Lines question set")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--k", type=_positive)
+    ev.add_argument("--json", action="store_true")
+
+    docs = sub.add_parser("docs", help="list the ingested documents")
+    docs.add_argument("--json", action="store_true")
+
+    rm = sub.add_parser("remove", help="remove documents from the index by path (substring or glob)")
+    rm.add_argument("pattern")
+
+    sv = sub.add_parser("serve", help="start the web app (env RAG_HOST, RAG_PORT)")
+    sv.add_argument("--host")
+    sv.add_argument("--port", type=int)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # noqa: BLE001 - the CLI promises one clear line, never a traceback
+        return _fail(e)
+
+
+def _fail(e: Exception) -> int:
+    from rag.engine import EmptyQuestion
+    from rag.evaluate import BadQuestionSet
+    from rag.index import NoIndex
+
+    known = (NoIndex, EmptyQuestion, BadQuestionSet, FileNotFoundError, ValueError)
+    msg = str(e) if isinstance(e, known) else f"{type(e).__name__}: {e}"
+    print(f"rag: error: {msg}", file=sys.stderr)
+    if os.environ.get("RAG_DEBUG"):
+        raise e
+    return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rag.settings import Settings
+
+    settings = Settings.from_env().with_overrides(
+        index_dir=args.index, k=getattr(args, "k", None), chunk_tokens=getattr(args, "chunk_tokens", None),
+        answer_threshold=getattr(args, "threshold", None), host=getattr(args, "host", None),
+        port=getattr(args, "port", None))
+    if args.command == "serve":
+        from rag.ui import serve
+
+        serve(settings)
+        return 0
+    from rag.engine import Engine
+
+    engine = Engine(settings)
+    return {"ingest": _ingest, "search": _search, "ask": _ask, "eval": _eval, "docs": _docs,
+            "remove": _remove}[args.command](engine, args)
+
+
+def _ingest(engine, args) -> int:  # noqa: ANN001
+    from rag.ingest import tqdm_progress
+
+    for p in args.paths:
+        if not p.exists():
+            raise FileNotFoundError(f"no such file or folder: {p}")
+    report = engine.ingest(args.paths, prune=args.prune, progress=tqdm_progress())
+    for w in report.warnings:
+        print(f"warning: skipped {w}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        docs, passages = engine.index().catalog.count()
+        print(f"{report.summary()}\nindex {engine.settings.index_dir}/: {docs} documents, {passages} passages")
+    return 0
+
+
+def _filters(args):  # noqa: ANN001, ANN202
+    from rag.retrieve import Filters
+
+    return Filters(args.since, args.until, args.source)
+
+
+def _search(engine, args) -> int:  # noqa: ANN001
+    hits = engine.search(args.query, args.k, _filters(args), args.method)
+    if args.json:
+        print(json.dumps({"query": args.query, "results": [h.to_dict() for h in hits]}, ensure_ascii=False))
+        return 0
+    for i, h in enumerate(hits, 1):
+        d = h.to_dict()
+        print(f"{i:>2}. {h.score:.4f}  {d['source']} [{h.start}:{h.end}]  {h.title or ''} {h.date or ''}")
+        print(f"    {' '.join(h.text.split())[:300]}")
+    if not hits:
+        print("no passages found")
+    return 0
+
+
+def _ask(engine, args) -> int:  # noqa: ANN001
+    filters = _filters(args)
+    if args.batch:
+        if args.question:
+            raise ValueError("give a question or --batch, not both")
+        stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
+        with stream:
+            for line in stream:
+                if line.strip():
+                    print(json.dumps(engine.ask(line, args.k, filters).to_dict(), ensure_ascii=False), flush=True)
+        return 0
+    if args.question is None:
+        raise ValueError("the question is missing: rag ask \"QUESTION\"")
+    ans = engine.ask(args.question, args.k, filters)
+    if args.json:
+        print(json.dumps(ans.to_dict(), ensure_ascii=False))
+        return 0
+    print(ans.answer)
+    if ans.citations:
+        print("\nSources:")
+    for c in ans.citations:
+        print(f"[{c.n}] {c.title or '(untitled)'} | {c.date or 'undated'} | {c.source} [{c.start}:{c.end}]")
+        print(f"    \u201c{c.quote}\u201d")
+    return 0
+
+
+def _eval(engine, args) -> int:  # noqa: ANN001
+    from rag.evaluate import evaluate, format_report, load_questions
+
+    report = evaluate(engine, load_questions(args.file), args.k)
+    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_report(report))
+    return 0
+
+
+def _docs(engine, args) -> int:  # noqa: ANN001
+    from rag.paths import display_path
+
+    docs = engine.index().catalog.docs()
+    if args.json:
+        print(json.dumps([{**d.to_dict(), "source": display_path(d.source)} for d in docs], ensure_ascii=False))
+        return 0
+    for d in docs:
+        print(f"{d.date or 'undated':<10}  {d.n_passages:>3} passages  {display_path(d.source)}  {d.title or ''}")
+    print(f"{len(docs)} documents")
+    return 0
+
+
+def _remove(engine, args) -> int:  # noqa: ANN001
+    from rag.paths import source_matches
+
+    index = engine.index()
+    gone = [d for d in index.catalog.docs() if source_matches(d.source, args.pattern)]
+    if not gone:
+        raise ValueError(f"no ingested document matches {args.pattern!r}")
+    engine.remove([d.doc_id for d in gone])
+    print(f"removed {len(gone)} documents")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""The one library API that the CLI and the UI are thin shells over."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from rag import answer as extractive
+from rag.documents import doc_id_for
+from rag.embed import Embedder, get_embedder
+from rag.index import Index
+from rag.ingest import IngestReport, Progress, ingest, remove_documents
+from rag.paths import display_path
+from rag.results import REFUSAL, Answer, AnswerSentence, Citation
+from rag.retrieve import Filters, Hit, Retriever
+from rag.settings import Settings
+
+
+class EmptyQuestion(ValueError):
+    pass
+
+
+MAX_QUESTION_CHARS = 2000
+
+
+class Engine:
+    """Loads the model and the index lazily and once; safe to share between threads."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._embedder: Embedder | None = None
+        self._index: Index | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = get_embedder(self.settings.embed_batch)
+            return self._embedder
+
+    def index(self, create: bool = False) -> Index:
+        with self._lock:
+            if self._index is None:
+                self._index = Index(self.settings, create=create)
+            return self._index
+
+    def retriever(self) -> Retriever:
+        return Retriever(self.index(), self.embedder, self.settings)
+
+    # -- commands --------------------------------------------------------------------------------------
+    def ingest(self, paths: list[Path], prune: bool = False, progress: Progress | None = None) -> IngestReport:
+        return ingest(paths, self.settings, self.embedder, prune=prune, progress=progress,
+                      index=self.index(create=True))
+
+    def remove(self, doc_ids: list[str]) -> None:
+        remove_documents(self.index(), doc_ids)
+
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None,
+               method: str = "hybrid") -> list[Hit]:
+        return self.retriever().search(check_question(query), k, filters, method)
+
+    def ask(self, question: str, k: int | None = None, filters: Filters | None = None) -> Answer:
+        question = check_question(question)
+        t0 = time.perf_counter()
+        hits = self.retriever().search(question, k, filters)
+        t1 = time.perf_counter()
+        result = self._extractive(question, hits, k, filters)
+        t2 = time.perf_counter()
+        result.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
+        return result
+
+    def _extractive(self, question: str, hits: list[Hit], k: int | None, filters: Filters | None) -> Answer:
+        parts = extractive.split_question(question)
+        if len(parts) == 1:
+            chosen, confidence = self._choose(question, hits, self.settings.max_answer_sentences)
+        else:
+            # A compound question is answered part by part; every part needs its own evidence.
+            chosen, confidence = [], 1.0
+            for part in parts:
+                found, score = self._choose(part, self.retriever().search(part, k, filters), 1)
+                confidence = min(confidence, score)
+                if not found:
+                    chosen = []
+                    break
+                chosen += [c for c in found if all((c.hit.doc_id, c.start) != (x.hit.doc_id, x.start)
+                                                   for x in chosen)]
+        if not chosen:
+            return Answer(question, REFUSAL, "extractive", True, confidence=confidence)
+        citations: list[Citation] = []
+        sentences: list[AnswerSentence] = []
+        for c in chosen:
+            cit = self.cite(len(citations) + 1, c.hit, c.start, c.end)
+            citations.append(cit)
+            sentences.append(AnswerSentence(c.text, [cit.n], True, 1.0))
+        text = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
+        return Answer(question, text, "extractive", False, citations, sentences, confidence=confidence)
+
+    def _choose(self, question: str, hits: list[Hit], max_sentences: int) -> tuple[list, float]:
+        """Evidence sentences for one (simple) question, in reading order, and the best sentence's score."""
+        lex = self.index().lexical()
+        cands = extractive.score_sentences(question, hits, self.embedder, lex)
+        chosen = extractive.select(cands, self.settings.answer_threshold, max_sentences,
+                                   extractive.question_weights(question, lex), self.index().catalog.text)
+        return extractive.order_for_reading(chosen), (cands[0].score if cands else 0.0)
+
+    def canonical_text(self, source: str) -> str:
+        """The canonical text of an ingested document, by its shown or absolute path."""
+        return self.index().catalog.text(doc_id_for(str(Path(source).resolve())))
+
+    def cite(self, n: int, hit: Hit, start: int, end: int) -> Citation:
+        """A citation whose quote is read back from the canonical text, so the invariant holds by check."""
+        quote = self.index().catalog.text(hit.doc_id)[start:end]
+        return Citation(n, display_path(hit.source), hit.title, hit.date, start, end, quote)
+
+
+def check_question(question: str) -> str:
+    q = " ".join((question or "").split())
+    q = "".join(ch for ch in q if ch.isprintable())
+    if not q:
+        raise EmptyQuestion("the question is empty")
+    return q[:MAX_QUESTION_CHARS]

@@ -1,0 +1,148 @@
+"""`rag eval`: answer accuracy, citation hit rate and refusal accuracy on a JSON Lines question set.
+
+Scoring (as in shared/README.md): an answerable question is correct when the answer contains the expected
+strings (case-insensitive, curly quotes and white space normalised) and a citation points into the expected
+source (for several sources: into every one); a negative question is correct when the answer is a refusal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rag.engine import Engine
+from rag.results import Answer
+from rag.text import normalize
+
+
+class BadQuestionSet(ValueError):
+    pass
+
+
+@dataclass
+class QuestionResult:
+    id: str
+    type: str
+    question: str
+    negative: bool
+    refused: bool
+    text_ok: bool
+    cited_ok: bool
+    correct: bool
+    answer: str
+    cited: list[str]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class EvalReport:
+    n: int
+    answer_accuracy: float  # answerable questions answered correctly
+    citation_hit_rate: float  # answerable questions with a citation into every expected source
+    refusal_accuracy: float  # negatives refused
+    false_refusal_rate: float  # answerable questions refused
+    overall_accuracy: float
+    by_type: dict[str, dict[str, float]] = field(default_factory=dict)
+    failures: list[QuestionResult] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["failures"] = [f.to_dict() for f in self.failures]
+        return d
+
+
+def load_questions(path: Path) -> list[dict]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise BadQuestionSet(f"cannot read {path}: {e}") from None
+    out = []
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            q = json.loads(line)
+        except json.JSONDecodeError:
+            raise BadQuestionSet(f"{path}:{i}: not valid JSON") from None
+        if not isinstance(q, dict) or not isinstance(q.get("q"), str):
+            raise BadQuestionSet(f"{path}:{i}: each line needs a \"q\" string")
+        out.append(q)
+    return out
+
+
+def _points_into(cited: list[str], expected: str) -> bool:
+    exp = expected.replace("\\", "/").lstrip("./")
+    return any(c.replace("\\", "/").endswith("/" + exp) or c.replace("\\", "/") == exp for c in cited)
+
+
+def judge(q: dict, ans: Answer, cited_abs: list[str]) -> QuestionResult:
+    negative = bool(q.get("negative"))
+    text = normalize(ans.answer).lower()
+    expect_all = [normalize(s).lower() for s in q.get("expect_all", [])]
+    expect_any = [normalize(s).lower() for s in q.get("expect_any", [])]
+    text_ok = all(s in text for s in expect_all) and (not expect_any or any(s in text for s in expect_any))
+    sources = q.get("sources") or ([q["source"]] if q.get("source") else [])
+    cited_ok = all(_points_into(cited_abs, s) for s in sources) if sources else True
+    if negative:
+        correct = ans.refused
+    else:
+        correct = not ans.refused and text_ok and cited_ok
+    return QuestionResult(str(q.get("id", "")), str(q.get("type", "")), q["q"], negative, ans.refused,
+                          text_ok, cited_ok and not ans.refused, correct, ans.answer, cited_abs)
+
+
+def evaluate(engine: Engine, questions: list[dict], k: int | None = None) -> EvalReport:
+    results = []
+    for q in questions:
+        ans = engine.ask(q["q"], k)
+        cited_abs = [str(Path(c.source).resolve()) for c in ans.citations]
+        results.append(judge(q, ans, cited_abs))
+    return summarize(results)
+
+
+def _ratio(num: int, den: int) -> float:
+    return round(num / den, 4) if den else 0.0
+
+
+def summarize(results: list[QuestionResult]) -> EvalReport:
+    pos = [r for r in results if not r.negative]
+    neg = [r for r in results if r.negative]
+    groups: dict[str, list[QuestionResult]] = defaultdict(list)
+    for r in results:
+        groups[r.type or ("negative" if r.negative else "other")].append(r)
+    by_type = {t: {"n": len(rs), "accuracy": _ratio(sum(r.correct for r in rs), len(rs))} for t, rs in groups.items()}
+    return EvalReport(
+        n=len(results),
+        answer_accuracy=_ratio(sum(r.correct for r in pos), len(pos)),
+        citation_hit_rate=_ratio(sum(r.cited_ok for r in pos), len(pos)),
+        refusal_accuracy=_ratio(sum(r.refused for r in neg), len(neg)),
+        false_refusal_rate=_ratio(sum(r.refused for r in pos), len(pos)),
+        overall_accuracy=_ratio(sum(r.correct for r in results), len(results)),
+        by_type=by_type,
+        failures=[r for r in results if not r.correct],
+    )
+
+
+def format_report(rep: EvalReport) -> str:
+    lines = [
+        f"questions            {rep.n}",
+        f"answer accuracy      {rep.answer_accuracy:.1%}",
+        f"citation hit rate    {rep.citation_hit_rate:.1%}",
+        f"refusal accuracy     {rep.refusal_accuracy:.1%}",
+        f"false-refusal rate   {rep.false_refusal_rate:.1%}",
+        f"overall accuracy     {rep.overall_accuracy:.1%}",
+        "",
+        "type       n   accuracy",
+    ]
+    lines += [f"{t:<10} {v['n']:>3}   {v['accuracy']:.1%}" for t, v in sorted(rep.by_type.items())]
+    if rep.failures:
+        lines += ["", "failures:"]
+        for f in rep.failures:
+            why = "refused" if f.refused else ("not refused" if f.negative else
+                                               "wrong text" if not f.text_ok else "wrong source")
+            lines.append(f"  {f.id} [{why}] {f.question}\n      -> {f.answer[:200]}")
+    return "\n".join(lines)

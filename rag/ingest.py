@@ -1,0 +1,154 @@
+"""Incremental ingestion: new and changed files are chunked, embedded and indexed; unchanged ones skipped.
+
+Order of writes, so that an interrupted run leaves the previous index usable and a re-run completes it:
+vectors are added first (under ids unique to the content), then the catalog swaps the document in one
+transaction, then the replaced vectors are deleted. Vectors with no catalog row are never returned and are
+removed at the start of the next ingest.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rag.chunk import Passage, chunk_spans, make_passages
+from rag.documents import BadFile, Document, find_files, read_document
+from rag.embed import Embedder
+from rag.index import Index
+from rag.settings import Settings
+
+BATCH_DOCS = 32
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    passages: int = 0
+    warnings: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed; "
+                f"{self.passages} passages embedded; {len(self.warnings)} skipped; "
+                f"{len(self.duplicates)} identical to another file; {self.seconds:.1f}s")
+
+
+def ingest(paths: list[Path], settings: Settings, embedder: Embedder, prune: bool = False,
+           progress: Progress | None = None, index: Index | None = None) -> IngestReport:
+    t0 = time.perf_counter()
+    report = IngestReport()
+    files = find_files(paths)
+    index = index or Index(settings, create=True)
+    with index.writer():
+        _drop_orphans(index)
+        known = index.catalog.shas()
+        seen_sha = {sha: src for src, (_, sha) in known.items()}
+        # Identical files are still ingested (each is a document the user asked for); search results collapse
+        # identical passages, and the report names the copies.
+        todo: list[Document] = []
+        for f in files:
+            try:
+                doc = read_document(f)
+            except BadFile as e:
+                report.warnings.append(f"{f}: {e}")
+                continue
+            if doc.source in known and known[doc.source][1] == doc.sha:
+                report.unchanged += 1
+                continue
+            dup = seen_sha.setdefault(doc.sha, doc.source)
+            if dup != doc.source:
+                report.duplicates.append(f"{f}: same content as {dup}")
+            todo.append(doc)
+        done = 0
+        for i in range(0, len(todo), BATCH_DOCS):
+            batch = todo[i : i + BATCH_DOCS]
+            report.passages += _index_batch(batch, known, index, settings, embedder)
+            for doc in batch:
+                if doc.source in known:
+                    report.updated += 1
+                else:
+                    report.added += 1
+            done += len(batch)
+            if progress:
+                progress(done, len(todo))
+        if prune:
+            gone = [d.doc_id for d in index.catalog.docs() if not Path(d.source).exists()]
+            _remove(index, gone)
+            report.removed = len(gone)
+        if todo or report.removed or index.lexical().generation != index.catalog.generation():
+            index.rebuild_lexical()
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _index_batch(batch: list[Document], known: dict[str, tuple[str, str]], index: Index, settings: Settings,
+                 embedder: Embedder) -> int:
+    items: list[tuple[Document, list[Passage]]] = []
+    for doc in batch:
+        spans = chunk_spans(doc.text, doc.body_start, settings.chunk_tokens, embedder.count_tokens)
+        items.append((doc, make_passages(doc.doc_id, doc.sha, doc.text, spans)))
+    passages = [p for _, ps in items for p in ps]
+    titles = {doc.doc_id: doc.title or "" for doc in batch}
+    vectors = embedder.embed([embed_text(titles[p.doc_id], p.text) for p in passages])
+    meta = {doc.doc_id: {"source": doc.source, "title": doc.title or "", "date": doc.date or ""}
+            for doc in batch}
+    index.vectors.add(passages, vectors, meta)
+    old = [pid for doc in batch if doc.source in known for pid in index.catalog.pids_of(doc.doc_id)]
+    index.catalog.put(items)
+    index.vectors.delete(old)
+    return len(passages)
+
+
+def embed_text(title: str, passage: str) -> str:
+    """What is embedded for a passage: its article's title gives it context, unless already inside."""
+    return passage if not title or passage.startswith(title) else f"{title}\n{passage}"
+
+
+def remove_documents(index: Index, doc_ids: list[str]) -> None:
+    """Remove documents (catalog first, then their vectors) and refresh BM25."""
+    with index.writer():
+        _remove(index, doc_ids)
+        index.rebuild_lexical()
+
+
+def _remove(index: Index, doc_ids: list[str]) -> None:
+    pids = [pid for d in doc_ids for pid in index.catalog.pids_of(d)]
+    if doc_ids:
+        index.catalog.remove(doc_ids)
+    index.vectors.delete(pids)
+
+
+def _drop_orphans(index: Index) -> None:
+    """Vectors left by an interrupted ingest (no catalog row) are deleted."""
+    orphans = index.vectors.ids() - index.catalog.pids()
+    if orphans:
+        index.vectors.delete(sorted(orphans))
+
+
+def tqdm_progress() -> Progress:
+    """A progress bar on stderr for long runs (hidden when stderr is not a terminal)."""
+    from tqdm import tqdm
+
+    bar: dict[str, tqdm] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, unit=" docs", desc="embedding", file=sys.stderr,
+                              disable=None, leave=False)
+        bar["bar"].n = done
+        bar["bar"].refresh()
+        if done >= total:
+            bar["bar"].close()
+
+    return update

@@ -1,0 +1,94 @@
+"""The BM25 index (bm25s) over passages, persisted beside the catalog and rebuilt from it when stale."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from rag.catalog import Catalog
+from rag.text import TOKENIZER_VERSION, terms
+
+
+class Lexical:
+    """BM25 scores plus the document frequencies the answerer uses to weigh question terms."""
+
+    def __init__(self, retriever, pids: list[str], df: dict[str, int], generation: int) -> None:  # noqa: ANN001
+        self.retriever = retriever
+        self.pids = pids
+        self.pos = {p: i for i, p in enumerate(pids)}
+        self.df = df
+        self.generation = generation
+
+    @property
+    def n(self) -> int:
+        return len(self.pids)
+
+    def idf(self, term: str) -> float:
+        df = self.df.get(term, 0)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def search(self, query: str, top_k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        toks = [t for t in terms(query) if t in self.retriever.vocab_dict]
+        if not toks or not self.pids:
+            return []
+        mask = None
+        if allowed is not None:
+            mask = np.array([1.0 if p in allowed else 0.0 for p in self.pids], dtype=np.float32)
+        scores = self.retriever.get_scores(toks, weight_mask=mask)
+        top_k = min(top_k, len(scores))
+        idx = np.argpartition(-scores, top_k - 1)[:top_k]
+        idx = idx[np.argsort(-scores[idx])]
+        return [(self.pids[i], float(scores[i])) for i in idx if scores[i] > 0]
+
+
+def _dir(index_dir: Path, generation: int) -> Path:
+    # The tokenizer version is part of the name: an index built with other terms is rebuilt, not misread.
+    return index_dir / f"bm25-v{TOKENIZER_VERSION}-g{generation}"
+
+
+def build(catalog: Catalog, index_dir: Path) -> Lexical:
+    """Index every catalog passage (title included, as in the dense vectors) and save it for generation g."""
+    import bm25s
+
+    generation = catalog.generation()
+    rows = catalog.all_passages()
+    pids = [r[0] for r in rows]
+    toks = [terms(f"{title}\n{text}") for _, text, title in rows]
+    df = Counter(t for doc in toks for t in set(doc))
+    retriever = bm25s.BM25()
+    if rows:
+        retriever.index(toks, show_progress=False)
+    target = _dir(index_dir, generation)
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    if rows:
+        retriever.save(str(tmp))
+    (tmp / "pids.json").write_text(json.dumps(pids))
+    (tmp / "df.json").write_text(json.dumps(df))
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)  # a reader sees the old generation's folder or this complete one
+    for old in index_dir.glob("bm25-*"):
+        if old != target and not old.name.endswith(".tmp"):
+            shutil.rmtree(old, ignore_errors=True)
+    return Lexical(retriever, pids, dict(df), generation)
+
+
+def load(catalog: Catalog, index_dir: Path) -> Lexical:
+    """The saved index of the catalog's current generation, rebuilding it if it is missing or stale."""
+    import bm25s
+
+    generation = catalog.generation()
+    target = _dir(index_dir, generation)
+    try:
+        pids = json.loads((target / "pids.json").read_text())
+        df = json.loads((target / "df.json").read_text())
+        retriever = bm25s.BM25.load(str(target)) if pids else bm25s.BM25()
+    except (OSError, ValueError):
+        return build(catalog, index_dir)
+    return Lexical(retriever, pids, df, generation)

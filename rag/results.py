@@ -1,0 +1,56 @@
+"""The plain data types an answer is made of (what the CLI prints as JSON and the UI shows)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+REFUSAL = "The sources don't answer this."
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str  # as shown: relative to the working directory when under it
+    title: str | None
+    date: str | None
+    start: int
+    end: int
+    quote: str  # == canonical_text(source)[start:end]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    text: str
+    citations: list[int]
+    supported: bool
+    support: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    mode: str  # "extractive" | "llm"
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    confidence: float = 0.0  # the best evidence sentence's score (the refusal decision compares it)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "mode": self.mode,
+            "refused": self.refused,
+            "citations": [c.to_dict() for c in self.citations],
+            "sentences": [s.to_dict() for s in self.sentences],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "confidence": round(self.confidence, 4),
+        }

@@ -1,0 +1,62 @@
+"""One settings object, read from the environment (``RAG_*``) and overridden by command-line flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the product. Build with :meth:`from_env`, then :meth:`with_overrides` for flags."""
+
+    index_dir: Path = Path("index")
+    k: int = 8  # passages retrieved per question
+    chunk_tokens: int = 160  # word-piece budget of one passage (the model reads 256)
+    candidates: int = 40  # per-retriever depth fed into rank fusion
+    rrf_k: int = 60  # reciprocal-rank-fusion constant
+    answer_threshold: float = 0.70  # extractive: refuse below this sentence score (calibrated on the dev sets)
+    max_answer_sentences: int = 3
+    embed_batch: int = 64
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = field(default=None, repr=False)
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        d = cls()
+        return cls(
+            index_dir=Path(_env("RAG_INDEX_DIR", str(d.index_dir))),
+            k=int(_env("RAG_K", str(d.k))),
+            chunk_tokens=int(_env("RAG_CHUNK_TOKENS", str(d.chunk_tokens))),
+            candidates=int(_env("RAG_CANDIDATES", str(d.candidates))),
+            rrf_k=int(_env("RAG_RRF_K", str(d.rrf_k))),
+            answer_threshold=float(_env("RAG_ANSWER_THRESHOLD", str(d.answer_threshold))),
+            max_answer_sentences=int(_env("RAG_MAX_ANSWER_SENTENCES", str(d.max_answer_sentences))),
+            embed_batch=int(_env("RAG_EMBED_BATCH", str(d.embed_batch))),
+            llm_base_url=_env("RAG_LLM_BASE_URL"),
+            llm_model=_env("RAG_LLM_MODEL"),
+            llm_api_key=_env("OPENAI_API_KEY"),
+            host=_env("RAG_HOST", d.host) or d.host,
+            port=int(_env("RAG_PORT", str(d.port))),
+        )
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """Apply flags that were given (None means 'not given')."""
+        names = {f.name for f in fields(self)}
+        given = {k: v for k, v in overrides.items() if v is not None and k in names}
+        if "index_dir" in given:
+            given["index_dir"] = Path(str(given["index_dir"]))
+        return replace(self, **given)
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url or self.llm_api_key)

@@ -1,0 +1,55 @@
+"""Shared fixtures: real embedding model, real Chroma, indexes built once per session."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.engine import Engine
+from rag.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SEEDS = ROOT / "seeds"
+BBC = SHARED / "corpora" / "bbc"
+EVAL = SHARED / "eval"
+
+
+def make_engine(index_dir: Path, **overrides: object) -> Engine:
+    return Engine(Settings.from_env().with_overrides(index_dir=index_dir, **overrides))
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def file_text(path: str | Path) -> str:
+    """A .txt/.md file's own text, exactly as the ingester decodes it."""
+    return Path(path).read_bytes().decode("utf-8-sig")
+
+
+@pytest.fixture(scope="session")
+def seeds_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    engine = make_engine(tmp_path_factory.mktemp("seeds") / "index")
+    engine.ingest([SEEDS])
+    return engine
+
+
+@pytest.fixture(scope="session")
+def bbc_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    if not BBC.is_dir():
+        pytest.skip("../shared/corpora/bbc is not present")
+    engine = make_engine(tmp_path_factory.mktemp("bbc") / "index")
+    engine.ingest([BBC])
+    return engine
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A small private copy of the seeds to modify freely."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(SEEDS, folder)
+    return folder

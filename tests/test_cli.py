@@ -1,0 +1,108 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from rag.cli import main
+
+RAG = [sys.executable, "-m", "rag.cli"]
+
+
+def run(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([*RAG, *args], capture_output=True, text=True, input=stdin, cwd=cwd, timeout=300)
+
+
+def one_line_error(p: subprocess.CompletedProcess) -> str:
+    assert p.returncode != 0
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("rag: error:"), p.stderr
+    assert "Traceback" not in p.stderr
+    return lines[0]
+
+
+def test_no_index_is_one_clear_line(tmp_path: Path):
+    line = one_line_error(run("--index", str(tmp_path / "none"), "ask", "Who?"))
+    assert "no index" in line
+
+
+def test_unknown_flag_and_bad_values(tmp_path: Path):
+    assert "unrecognized arguments" in one_line_error(run("ask", "Who?", "--frobnicate"))
+    assert "YYYY-MM-DD" in one_line_error(run("ask", "Who?", "--since", "last week"))
+    assert "out of range" in one_line_error(run("ask", "Who?", "--k", "0"))
+    assert "no such file" in one_line_error(run("--index", str(tmp_path / "i"), "ingest", str(tmp_path / "nope")))
+
+
+@pytest.fixture
+def index_arg(seeds_engine) -> list[str]:  # noqa: ANN001
+    return ["--index", str(seeds_engine.settings.index_dir)]
+
+
+def test_empty_question_is_rejected(index_arg):
+    assert "empty" in one_line_error(run(*index_arg, "ask", "   "))
+
+
+def test_ask_json_has_the_documented_shape(index_arg, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main([*index_arg, "ask", "Which newspaper reported that Putin asked Musk to restrict Starlink in Taiwan?",
+                 "--json"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1
+    obj = json.loads(out[0])
+    assert set(obj) >= {"question", "answer", "mode", "refused", "citations", "sentences", "timings_ms"}
+    assert obj["mode"] == "extractive" and obj["refused"] is False
+    assert "Wall Street Journal" in obj["answer"]
+    c = obj["citations"][0]
+    assert set(c) == {"n", "source", "title", "date", "start", "end", "quote"}
+    assert c["source"].startswith("seeds/") and c["date"] == "2024-10-25"
+    assert (ROOT / c["source"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["quote"]
+    assert set(obj["timings_ms"]) == {"retrieve", "answer", "total"}
+    s = obj["sentences"][0]
+    assert set(s) == {"text", "citations", "supported", "support"} and s["supported"] is True
+
+
+def test_ask_human_output_lists_sources(index_arg, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main([*index_arg, "ask", "Why did Kahl think Musk had become nervous?"]) == 0
+    out = capsys.readouterr().out
+    assert "[1]" in out and "Sources:" in out and "seeds/004_b1b54881a5237c4c.txt" in out
+
+
+def test_ask_filters_change_the_evidence(index_arg, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    main([*index_arg, "ask", "What did Musk say about Putin?", "--json", "--source", "004_"])
+    obj = json.loads(capsys.readouterr().out)
+    assert all("004_" in c["source"] for c in obj["citations"])
+    main([*index_arg, "ask", "What did Musk say about Putin?", "--json", "--since", "2030-01-01"])
+    assert json.loads(capsys.readouterr().out)["refused"] is True
+
+
+def test_batch_prints_one_object_per_question(index_arg, tmp_path: Path):
+    qs = tmp_path / "qs.txt"
+    qs.write_text("Which presidential candidate has Musk publicly endorsed?\n\nWhat is Elon Musk's net worth?\n")
+    p = run(*index_arg, "ask", "--batch", str(qs))
+    assert p.returncode == 0, p.stderr
+    objs = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [o["refused"] for o in objs] == [False, True]
+    p = run(*index_arg, "ask", "--batch", "-", stdin="Who did Colin Kahl work for?\n")
+    assert p.returncode == 0 and len(p.stdout.splitlines()) == 1
+
+
+def test_search_json_and_docs(index_arg, capsys):
+    assert main([*index_arg, "search", "Kremlin spokesperson Peskov", "--json", "--k", "3"]) == 0
+    res = json.loads(capsys.readouterr().out)["results"]
+    assert len(res) == 3 and "Peskov" in res[0]["text"]
+    assert main([*index_arg, "docs", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+
+
+def test_ingest_reports_and_remove(tmp_path: Path, corpus: Path, capsys):
+    idx = ["--index", str(tmp_path / "index")]
+    assert main([*idx, "ingest", str(corpus), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["added"] == 2
+    assert main([*idx, "remove", "000_"]) == 0
+    assert "removed 1" in capsys.readouterr().out
+    assert main([*idx, "docs", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 1

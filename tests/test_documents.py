@@ -1,0 +1,53 @@
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS, file_text
+
+from rag.documents import BadFile, find_files, parse_html, read_document
+
+
+def test_seed_with_date_header():
+    doc = read_document(SEEDS / "000_1d78f71aed52c027.txt")
+    assert doc.date == "2024-10-25"
+    assert doc.text == file_text(SEEDS / "000_1d78f71aed52c027.txt")
+    assert doc.text[doc.body_start:].startswith("According to sources")
+    assert doc.title and doc.title.startswith("According to sources")
+
+
+def test_seed_without_date_or_headline():
+    doc = read_document(SEEDS / "004_b1b54881a5237c4c.txt")
+    assert doc.date is None and doc.body_start == 0
+    assert doc.title == ("Elon Musk said he had engaged in direct conversation with Vladimir Putin, "
+                         "according to a former Pentagon official.")
+
+
+def test_html_visible_text_title_and_meta_date():
+    markup = """<html><head><title>Bats &amp; drugs</title>
+    <meta property="article:published_time" content="2005-02-07T10:00:00Z">
+    <script>var x = "hidden";</script><style>p {color: red}</style></head>
+    <body><h1>Headline</h1><p>First para with <b>bold</b> text.</p><p>Second &lt;para&gt;.</p></body></html>"""
+    text, title, date = parse_html(markup)
+    assert title == "Bats & drugs" and date == "2005-02-07"
+    assert text == "Headline\nFirst para with bold text.\nSecond <para>."
+    assert "hidden" not in text and "color" not in text
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "empty"), (b"   \n\t ", "empty"), (b"\x00\x01binary\x00", "not text"),
+    (b"caf\xe9 au lait", "not UTF-8"),
+])
+def test_bad_files_are_rejected_with_a_reason(tmp_path: Path, content: bytes, reason: str):
+    f = tmp_path / "bad.txt"
+    f.write_bytes(content)
+    with pytest.raises(BadFile, match=reason):
+        read_document(f)
+
+
+def test_find_files_recurses_and_filters_types(tmp_path: Path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    for name in ("a/x.txt", "a/b/y.md", "a/b/z.html", "a/skip.pdf"):
+        (tmp_path / name).write_text("hello world.")
+    names = sorted(p.name for p in find_files([tmp_path]))
+    assert names == ["x.txt", "y.md", "z.html"]
+    with pytest.raises(FileNotFoundError):
+        find_files([tmp_path / "missing"])

@@ -1,0 +1,44 @@
+from rag.retrieve import Filters, rrf
+
+
+def test_rrf_rewards_agreement():
+    fused = rrf([[("a", 0.9), ("b", 0.8), ("c", 0.1)], [("b", 5.0), ("d", 4.0)]], k=60)
+    assert fused[0][0] == "b"
+    assert {p for p, _ in fused} == {"a", "b", "c", "d"}
+
+
+def test_hybrid_search_finds_the_passage(seeds_engine):
+    hits = seeds_engine.search("Wall Street Journal report on Starlink and Taiwan", k=3)
+    assert hits and "Wall Street Journal" in hits[0].text
+    text = seeds_engine.index().catalog.text(hits[0].doc_id)
+    for h in hits:
+        assert seeds_engine.index().catalog.text(h.doc_id)[h.start:h.end] == h.text
+    assert text
+
+
+def test_each_method_ranks(seeds_engine):
+    for method in ("dense", "bm25", "hybrid"):
+        hits = seeds_engine.search("Kahl Pentagon under-secretary", k=4, method=method)
+        assert hits, method
+        assert len({h.pid for h in hits}) == len(hits)
+
+
+def test_k_is_honoured(seeds_engine):
+    assert len(seeds_engine.search("Musk", k=2)) == 2
+    assert len(seeds_engine.search("Musk", k=5)) == 5
+
+
+def test_date_filters(seeds_engine):
+    dated = seeds_engine.search("Musk Putin", k=20, filters=Filters(since="2024-10-01", until="2024-10-31"))
+    assert dated and all(h.date == "2024-10-25" for h in dated)
+    assert seeds_engine.search("Musk Putin", k=5, filters=Filters(since="2025-01-01")) == []
+    # An undated article never matches a date range.
+    assert all("004_" not in h.source for h in dated)
+
+
+def test_source_filter(seeds_engine):
+    hits = seeds_engine.search("Musk Putin", k=20, filters=Filters(source="004_"))
+    assert hits and all("004_" in h.source for h in hits)
+    globbed = seeds_engine.search("Musk Putin", k=20, filters=Filters(source="*/000_*.txt"))
+    assert globbed and all("000_" in h.source for h in globbed)
+    assert seeds_engine.search("Musk", filters=Filters(source="no-such-file")) == []
