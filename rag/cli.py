@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--source", help="only articles whose path contains this text (or matches this glob)")
         sp.add_argument("--json", action="store_true", help="print JSON")
 
+    def answering(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--mode", choices=["auto", "extractive", "llm"], default="auto",
+                        help="llm: a generated, verified answer; auto: llm when RAG_LLM_BASE_URL/OPENAI_API_KEY is set")
+        sp.add_argument("--strict", action="store_true", help="drop generated sentences their citations do not support")
+
     se = sub.add_parser("search", help="ranked passages for a query (hybrid dense + BM25)")
     se.add_argument("query")
     se.add_argument("--method", choices=["hybrid", "dense", "bm25"], default="hybrid")
@@ -65,12 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?")
     ask.add_argument("--batch", metavar="FILE", help="one question per line ('-' for stdin); JSON lines out")
     ask.add_argument("--threshold", type=float, help="refusal threshold (env RAG_ANSWER_THRESHOLD)")
+    answering(ask)
     filters(ask)
+
+    chat = sub.add_parser("chat", help="a conversation: follow-up questions use the turns before them")
+    answering(chat)
+    filters(chat)
 
     ev = sub.add_parser("eval", help="score answers on a JSON Lines question set")
     ev.add_argument("file", type=Path)
     ev.add_argument("--k", type=_positive)
     ev.add_argument("--json", action="store_true")
+    ev.add_argument("--compare-baseline", action="store_true",
+                    help="also measure the LlamaIndex starter pipeline (bench/baseline.py) on the same questions")
 
     docs = sub.add_parser("docs", help="list the ingested documents")
     docs.add_argument("--json", action="store_true")
@@ -126,7 +138,7 @@ def _run(args: argparse.Namespace) -> int:
 
     engine = Engine(settings)
     return {"ingest": _ingest, "search": _search, "ask": _ask, "eval": _eval, "docs": _docs,
-            "remove": _remove}[args.command](engine, args)
+            "remove": _remove, "chat": _chat}[args.command](engine, args)
 
 
 def _ingest(engine, args) -> int:  # noqa: ANN001
@@ -175,29 +187,118 @@ def _ask(engine, args) -> int:  # noqa: ANN001
         with stream:
             for line in stream:
                 if line.strip():
-                    print(json.dumps(engine.ask(line, args.k, filters).to_dict(), ensure_ascii=False), flush=True)
+                    ans = engine.ask(line, args.k, filters, args.mode, None, args.strict)
+                    _warn_fallback(ans)
+                    print(json.dumps(ans.to_dict(), ensure_ascii=False), flush=True)
         return 0
     if args.question is None:
         raise ValueError("the question is missing: rag ask \"QUESTION\"")
-    ans = engine.ask(args.question, args.k, filters)
-    if args.json:
-        print(json.dumps(ans.to_dict(), ensure_ascii=False))
-        return 0
-    print(ans.answer)
+    events = engine.ask_stream(args.question, args.k, filters, args.mode, None, args.strict)
+    _show(events, args.json)
+    return 0
+
+
+def _show(events, as_json: bool):  # noqa: ANN001, ANN202
+    """Print a streamed answer: tokens as they arrive (not with --json), then the checked answer."""
+    streamed = False
+    for event in events:
+        if event.kind == "token" and not as_json:
+            print(event.text, end="", flush=True)
+            streamed = True
+        elif event.kind == "answer":
+            ans = event.answer
+            _warn_fallback(ans)
+            if as_json:
+                print(json.dumps(ans.to_dict(), ensure_ascii=False), flush=True)
+            else:
+                if streamed:
+                    print("\n\n" + ("Checked answer:" if ans.mode == "llm" else "Extractive answer instead:"))
+                _print_answer(ans)
+            return ans
+    return None
+
+
+def _warn_fallback(ans) -> None:  # noqa: ANN001
+    if ans.llm.fallback_reason:
+        print(f"rag: warning: {ans.llm.fallback_reason}; answered extractively instead", file=sys.stderr, flush=True)
+
+
+def _print_answer(ans) -> None:  # noqa: ANN001
+    if ans.mode == "llm" and ans.sentences:
+        for s in ans.sentences:
+            refs = "".join(f"[{n}]" for n in s.citations)
+            print(f"{'+' if s.supported else '!'} {s.text} {refs}".rstrip())
+            if not s.supported:
+                print(f"    not supported: {'; '.join(s.problems)}")
+        ok = sum(s.supported for s in ans.sentences)
+        print(f"({ok} of {len(ans.sentences)} sentences supported by their citations; model {ans.llm.model})")
+    else:
+        print(ans.answer)
     if ans.citations:
         print("\nSources:")
     for c in ans.citations:
         print(f"[{c.n}] {c.title or '(untitled)'} | {c.date or 'undated'} | {c.source} [{c.start}:{c.end}]")
         print(f"    \u201c{c.quote}\u201d")
-    return 0
+
+
+def _chat(engine, args) -> int:  # noqa: ANN001
+    """Questions from stdin, one per line; each follow-up is asked with the conversation so far."""
+    from rag.chat import Conversation
+    from rag.engine import EmptyQuestion
+
+    conv = Conversation(engine, args.mode, args.strict, args.k, _filters(args))
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Ask about your articles (/reset starts over, /quit or Ctrl-D ends).", file=sys.stderr)
+    while True:
+        if interactive:
+            print("\n> ", end="", file=sys.stderr, flush=True)
+        line = sys.stdin.readline()
+        if not line or line.strip() in ("/quit", "/exit"):
+            return 0
+        if line.strip() == "/reset":
+            conv.reset()
+            continue
+        if not line.strip():
+            continue
+        try:
+            ans = _show(conv.ask_stream(line.strip()), args.json)
+        except EmptyQuestion as e:
+            print(f"rag: error: {e}", file=sys.stderr)
+            continue
+        if ans is not None and ans.standalone_question and not args.json:
+            print(f"(asked as: {ans.standalone_question})")
 
 
 def _eval(engine, args) -> int:  # noqa: ANN001
     from rag.evaluate import evaluate, format_report, load_questions
 
-    report = evaluate(engine, load_questions(args.file), args.k)
+    baseline = _baseline_retriever(engine) if args.compare_baseline else None
+    report = evaluate(engine, load_questions(args.file), args.k, baseline=baseline)
     print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_report(report))
     return 0
+
+
+def _baseline_retriever(engine):  # noqa: ANN001, ANN202
+    """The baseline over the same files, built once into INDEX/baseline/ (bench/baseline.py)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "baseline.py"
+    spec = importlib.util.spec_from_file_location("citable_baseline", path)
+    if spec is None or spec.loader is None or not path.exists():
+        raise FileNotFoundError(f"no baseline script at {path}")
+    baseline = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(baseline)
+    target = engine.settings.index_dir / "baseline"
+    if not baseline.exists(target):
+        sources = [d.source for d in engine.index().catalog.docs()]
+        if not sources:
+            raise ValueError("the index is empty: nothing to build a baseline from")
+        root = Path(os.path.commonpath(sources))
+        root = root if root.is_dir() else root.parent
+        print(f"building the baseline over {root} into {target}/ ...", file=sys.stderr)
+        baseline.build(root, target, engine.embedder)
+    return baseline.retriever(target, engine.embedder)
 
 
 def _docs(engine, args) -> int:  # noqa: ANN001

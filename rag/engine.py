@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from rag import answer as extractive
@@ -19,6 +21,15 @@ from rag.settings import Settings
 
 class EmptyQuestion(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of a streamed answer: kind "token" (text) or "answer" (the final, checked answer)."""
+
+    kind: str
+    text: str = ""
+    answer: Answer | None = None
 
 
 MAX_QUESTION_CHARS = 2000
@@ -61,7 +72,31 @@ class Engine:
                method: str = "hybrid") -> list[Hit]:
         return self.retriever().search(check_question(query), k, filters, method)
 
-    def ask(self, question: str, k: int | None = None, filters: Filters | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, filters: Filters | None = None, mode: str = "auto",
+            history: list[tuple[str, str]] | None = None, strict: bool = False) -> Answer:
+        """Answer one question. ``mode``: auto | extractive | llm; ``history``: earlier (question, answer)
+        turns of a conversation; ``strict``: drop sentences that verification does not support.
+
+        ``auto`` uses the model when one is configured (RAG_LLM_BASE_URL / OPENAI_API_KEY), else extractive."""
+        result: Answer | None = None
+        for event in self.ask_stream(question, k, filters, mode, history, strict):
+            if event.kind == "answer":
+                result = event.answer
+        assert result is not None
+        return result
+
+    def ask_stream(self, question: str, k: int | None = None, filters: Filters | None = None, mode: str = "auto",
+                   history: list[tuple[str, str]] | None = None, strict: bool = False) -> Iterator[Event]:
+        """Events for a UI: ``token`` events while an answer is generated, then one ``answer`` event.
+
+        A follow-up is first made standalone with ``history``; ``llm`` (or ``auto`` with a model configured)
+        streams the model's tokens, then verifies every sentence; any failure answers extractively instead,
+        with ``answer.llm.fallback_reason`` saying why."""
+        from rag.generate import answer_stream
+
+        yield from answer_stream(self, question, k, filters, mode, history, strict)
+
+    def _ask_extractive(self, question: str, k: int | None, filters: Filters | None) -> Answer:
         question = check_question(question)
         t0 = time.perf_counter()
         hits = self.retriever().search(question, k, filters)

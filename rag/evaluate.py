@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rag.engine import Engine
 from rag.results import Answer
+from rag.retrieval_eval import KS, RankedSources, retrieval_metrics
 from rag.text import normalize
 
 
@@ -48,6 +49,8 @@ class EvalReport:
     overall_accuracy: float
     by_type: dict[str, dict[str, float]] = field(default_factory=dict)
     failures: list[QuestionResult] = field(default_factory=list)
+    retrieval: dict[str, dict[str, float]] = field(default_factory=dict)  # hybrid retrieval metrics
+    baseline_retrieval: dict[str, dict[str, float]] | None = None  # the LlamaIndex starter, same questions
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -95,13 +98,18 @@ def judge(q: dict, ans: Answer, cited_abs: list[str]) -> QuestionResult:
                           text_ok, cited_ok and not ans.refused, correct, ans.answer, cited_abs)
 
 
-def evaluate(engine: Engine, questions: list[dict], k: int | None = None) -> EvalReport:
+def evaluate(engine: Engine, questions: list[dict], k: int | None = None,
+             baseline: RankedSources | None = None, mode: str = "auto") -> EvalReport:
     results = []
     for q in questions:
-        ans = engine.ask(q["q"], k)
+        ans = engine.ask(q["q"], k, mode=mode)
         cited_abs = [str(Path(c.source).resolve()) for c in ans.citations]
         results.append(judge(q, ans, cited_abs))
-    return summarize(results)
+    report = summarize(results)
+    report.retrieval = retrieval_metrics(questions, lambda q: [h.source for h in engine.search(q, k=10)])
+    if baseline is not None:
+        report.baseline_retrieval = retrieval_metrics(questions, baseline)
+    return report
 
 
 def _ratio(num: int, den: int) -> float:
@@ -127,6 +135,17 @@ def summarize(results: list[QuestionResult]) -> EvalReport:
     )
 
 
+def _retrieval_table(rep: EvalReport) -> str:
+    keys = [f"hit@{k}" for k in KS] + [f"recall@{k}" for k in KS] + ["mrr@10"]
+    systems = [("hybrid", rep.retrieval)] + ([("baseline", rep.baseline_retrieval)] if rep.baseline_retrieval else [])
+    header = f"{'system':<10}{'type':<10}{'n':>4}" + "".join(f"{k:>11}" for k in keys)
+    lines = ["retrieval (questions with sources)", header]
+    for name, metrics in systems:
+        for group, m in sorted(metrics.items(), key=lambda x: (x[0] != "all", x[0])):
+            lines.append(f"{name:<10}{group:<10}{int(m['n']):>4}" + "".join(f"{m[k]:>11.3f}" for k in keys))
+    return "\n".join(lines)
+
+
 def format_report(rep: EvalReport) -> str:
     lines = [
         f"questions            {rep.n}",
@@ -139,6 +158,8 @@ def format_report(rep: EvalReport) -> str:
         "type       n   accuracy",
     ]
     lines += [f"{t:<10} {v['n']:>3}   {v['accuracy']:.1%}" for t, v in sorted(rep.by_type.items())]
+    if rep.retrieval:
+        lines += ["", _retrieval_table(rep)]
     if rep.failures:
         lines += ["", "failures:"]
         for f in rep.failures:

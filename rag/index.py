@@ -1,17 +1,27 @@
-"""The on-disk index: catalog (SQLite, source of truth), vectors (Chroma) and BM25, opened together."""
+"""The index: catalog (SQLite, source of truth), vectors (Chroma) and BM25, opened together.
+
+Local mode: everything lives in the index folder. Server mode (``settings.chroma_url``): the Chroma server holds
+the vectors *and* the catalog (:class:`rag.vectors.RemoteCatalog`); the index folder holds this host's copy of
+the catalog and its BM25 index, refreshed whenever the server's generation token changes.
+"""
 
 from __future__ import annotations
 
 import fcntl
-import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rag import lexical
 from rag.catalog import Catalog
+from rag.chunk import Passage
+from rag.documents import Document
 from rag.settings import Settings
-from rag.vectors import VectorStore, open_chroma
+from rag.vectors import RemoteCatalog, VectorStore, open_chroma
+
+REFRESH_SECONDS = 0.5  # server mode: how often a reader asks the server whether the catalog changed
+SYNCED = "remote_token"  # catalog meta key: the server generation the local copy reflects
 
 
 class NoIndex(Exception):
@@ -21,27 +31,93 @@ class NoIndex(Exception):
 class Index:
     def __init__(self, settings: Settings, create: bool = False) -> None:
         self.dir = settings.index_dir
+        self.url = settings.chroma_url
         catalog_path = self.dir / "catalog.sqlite"
-        if not catalog_path.exists():
-            if not create:
-                raise NoIndex(f"no index at {self.dir}/ (run `rag ingest` first, or pass --index DIR)")
+        self.remote: RemoteCatalog | None = None
+        if self.url:
+            client = open_chroma(self.dir, self.url, settings.chroma_token)
+            name = settings.chroma_collection
+            self.remote = RemoteCatalog(client, f"{name}-catalog", self.url)
+            if not create and self.remote.token() is None:
+                raise NoIndex(f"no index in collection {name!r} on the Chroma server at {self.url} "
+                              "(run `rag ingest` first)")
             self.dir.mkdir(parents=True, exist_ok=True)
+            self.vectors = VectorStore(client, name, self.url)
+        else:
+            if not catalog_path.exists():
+                if not create:
+                    raise NoIndex(f"no index at {self.dir}/ (run `rag ingest` first, or pass --index DIR)")
+                self.dir.mkdir(parents=True, exist_ok=True)
+            self.vectors = VectorStore(open_chroma(self.dir))
         self.catalog = Catalog(catalog_path)
-        self.vectors = VectorStore(open_chroma(self.dir, os.environ.get("RAG_CHROMA_URL") or None))
         self._lexical: lexical.Lexical | None = None
         self._lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._checked = 0.0
+        self._built_at = self._build_seconds = 0.0
+        self.refresh(force=True)
 
+    # -- reading ---------------------------------------------------------------------------------------
     def lexical(self) -> lexical.Lexical:
-        """The BM25 index of the catalog's current generation (reloaded after an ingest elsewhere)."""
+        """The BM25 index of the catalog's current generation (reloaded after an ingest elsewhere).
+
+        While another process ingests, the generation changes with every batch; rebuilding each time would
+        spend the readers' CPU on BM25, so a stale index is kept for up to 4x the time its build took. That is
+        safe: hits are looked up in the catalog, so removed passages never show, and new ones are found by the
+        dense ranking until the next rebuild."""
+        self.refresh()
         with self._lock:
             gen = self.catalog.generation()
-            if self._lexical is None or self._lexical.generation != gen:
+            if self._lexical is None or self._lexical.generation != gen and (
+                    time.monotonic() - self._built_at >= 4 * self._build_seconds):
+                t0 = time.monotonic()
                 self._lexical = lexical.load(self.catalog, self.dir)
+                self._built_at, self._build_seconds = time.monotonic(), time.monotonic() - t0
             return self._lexical
 
     def rebuild_lexical(self) -> None:
         with self._lock:
             self._lexical = lexical.build(self.catalog, self.dir)
+
+    def refresh(self, force: bool = False) -> None:
+        """Server mode: bring the local catalog copy up to the server's (a no-op in local mode)."""
+        if self.remote is None or (not force and time.monotonic() - self._checked < REFRESH_SECONDS):
+            return
+        with self._sync_lock:
+            token = self.remote.token()  # read before the records: a commit after this changes it again
+            self._checked = time.monotonic()
+            if token is None or token == self.catalog.meta(SYNCED):
+                return
+            remote = self.remote.shas()
+            local = {d.doc_id: d.sha for d in self.catalog.docs()}
+            changed = [d for d, sha in remote.items() if local.get(d) != sha]
+            if changed:
+                self.catalog.put(self.remote.get(changed))
+            gone = [d for d in local if d not in remote]
+            if gone:
+                self.catalog.remove(gone)
+            self.catalog.set_meta(SYNCED, token)
+
+    # -- writing (callers hold :meth:`writer`) ---------------------------------------------------------
+    def commit(self, items: list[tuple[Document, list[Passage]]]) -> None:
+        """Make documents (whose vectors are written) visible: one record or transaction per document."""
+        if self.remote is not None:
+            self.remote.put(items)  # the shared truth first; the local copy follows
+            self.remote.stamp()
+        self.catalog.put(items)
+
+    def remove(self, doc_ids: list[str]) -> None:
+        if not doc_ids:
+            return
+        if self.remote is not None:
+            self.remote.remove(doc_ids)
+            self.remote.stamp()
+        self.catalog.remove(doc_ids)
+
+    def orphan_grace(self) -> float:
+        """Seconds before an uncommitted vector counts as an orphan: in server mode a writer on another host
+        may be between writing vectors and committing; locally the writer lock rules that out."""
+        return 900.0 if self.remote is not None else 0.0
 
     @contextmanager
     def writer(self) -> Iterator[None]:

@@ -2,7 +2,8 @@
 
 Order of writes, so that an interrupted run leaves the previous index usable and a re-run completes it:
 vectors are added first (under ids unique to the content), then the catalog swaps the document in one
-transaction, then the replaced vectors are deleted. Vectors with no catalog row are never returned and are
+transaction (server mode: the document's record on the Chroma server first, then the local copy; see
+``rag.index``), then the replaced vectors are deleted. Vectors with no catalog row are never returned and are
 removed at the start of the next ingest.
 """
 
@@ -51,6 +52,7 @@ def ingest(paths: list[Path], settings: Settings, embedder: Embedder, prune: boo
     files = find_files(paths)
     index = index or Index(settings, create=True)
     with index.writer():
+        index.refresh(force=True)  # server mode: start from the shared catalog, not this host's copy
         _drop_orphans(index)
         known = index.catalog.shas()
         seen_sha = {sha: src for src, (_, sha) in known.items()}
@@ -105,7 +107,7 @@ def _index_batch(batch: list[Document], known: dict[str, tuple[str, str]], index
             for doc in batch}
     index.vectors.add(passages, vectors, meta)
     old = [pid for doc in batch if doc.source in known for pid in index.catalog.pids_of(doc.doc_id)]
-    index.catalog.put(items)
+    index.commit(items)
     index.vectors.delete(old)
     return len(passages)
 
@@ -118,22 +120,22 @@ def embed_text(title: str, passage: str) -> str:
 def remove_documents(index: Index, doc_ids: list[str]) -> None:
     """Remove documents (catalog first, then their vectors) and refresh BM25."""
     with index.writer():
+        index.refresh(force=True)
         _remove(index, doc_ids)
         index.rebuild_lexical()
 
 
 def _remove(index: Index, doc_ids: list[str]) -> None:
     pids = [pid for d in doc_ids for pid in index.catalog.pids_of(d)]
-    if doc_ids:
-        index.catalog.remove(doc_ids)
+    index.remove(doc_ids)
     index.vectors.delete(pids)
 
 
 def _drop_orphans(index: Index) -> None:
     """Vectors left by an interrupted ingest (no catalog row) are deleted."""
-    orphans = index.vectors.ids() - index.catalog.pids()
+    orphans = index.vectors.orphans(index.catalog.pids(), index.orphan_grace())
     if orphans:
-        index.vectors.delete(sorted(orphans))
+        index.vectors.delete(orphans)
 
 
 def tqdm_progress() -> Progress:

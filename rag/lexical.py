@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
+import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -55,8 +58,7 @@ def build(catalog: Catalog, index_dir: Path) -> Lexical:
     """Index every catalog passage (title included, as in the dense vectors) and save it for generation g."""
     import bm25s
 
-    generation = catalog.generation()
-    rows = catalog.all_passages()
+    generation, rows = catalog.snapshot()
     pids = [r[0] for r in rows]
     toks = [terms(f"{title}\n{text}") for _, text, title in rows]
     df = Counter(t for doc in toks for t in set(doc))
@@ -64,19 +66,38 @@ def build(catalog: Catalog, index_dir: Path) -> Lexical:
     if rows:
         retriever.index(toks, show_progress=False)
     target = _dir(index_dir, generation)
-    tmp = target.with_name(target.name + ".tmp")
+    # A private folder per builder: several processes (app, ingest) may build the same generation at once.
+    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     if rows:
         retriever.save(str(tmp))
     (tmp / "pids.json").write_text(json.dumps(pids))
     (tmp / "df.json").write_text(json.dumps(df))
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)  # a reader sees the old generation's folder or this complete one
+    try:
+        tmp.rename(target)  # a reader sees no folder or this complete one, never a half-written one
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)  # another builder got there first with the same content
     for old in index_dir.glob("bm25-*"):
-        if old != target and not old.name.endswith(".tmp"):
+        if ".tmp" in old.name and _abandoned(old) or ".tmp" not in old.name and _generation(old) < generation:
             shutil.rmtree(old, ignore_errors=True)
     return Lexical(retriever, pids, dict(df), generation)
+
+
+def _generation(folder: Path) -> int:
+    """A saved index's generation (one built by a newer writer is left for the readers that need it)."""
+    try:
+        return int(folder.name.rsplit("-g", 1)[1])
+    except (IndexError, ValueError):
+        return -1
+
+
+def _abandoned(folder: Path) -> bool:
+    """A temporary folder left by a builder that was killed (a live builder finishes in far less)."""
+    try:
+        return time.time() - folder.stat().st_mtime > 3600
+    except OSError:
+        return False
 
 
 def load(catalog: Catalog, index_dir: Path) -> Lexical:
@@ -89,6 +110,6 @@ def load(catalog: Catalog, index_dir: Path) -> Lexical:
         pids = json.loads((target / "pids.json").read_text())
         df = json.loads((target / "df.json").read_text())
         retriever = bm25s.BM25.load(str(target)) if pids else bm25s.BM25()
-    except (OSError, ValueError):
+    except Exception:  # noqa: BLE001 - missing, half-deleted by a newer build, or unreadable: rebuild it
         return build(catalog, index_dir)
     return Lexical(retriever, pids, df, generation)

@@ -27,6 +27,19 @@ class AnswerSentence:
     citations: list[int]
     supported: bool
     support: float
+    problems: list[str] = field(default_factory=list)  # why verification did not support it (empty: none)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LLMInfo:
+    """What the generative model did for an answer (``called``: the server answered)."""
+
+    model: str | None = None
+    called: bool = False
+    fallback_reason: str | None = None  # why the shown answer is not the model's (None: it is, or no LLM asked)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -42,6 +55,8 @@ class Answer:
     sentences: list[AnswerSentence] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     confidence: float = 0.0  # the best evidence sentence's score (the refusal decision compares it)
+    llm: LLMInfo = field(default_factory=LLMInfo)
+    standalone_question: str | None = None  # a follow-up rewritten with its conversation, when there was one
 
     def to_dict(self) -> dict:
         return {
@@ -53,4 +68,6 @@ class Answer:
             "sentences": [s.to_dict() for s in self.sentences],
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "confidence": round(self.confidence, 4),
+            "llm": self.llm.to_dict(),
+            "standalone_question": self.standalone_question,
         }

@@ -27,8 +27,18 @@ class Settings:
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = field(default=None, repr=False)
+    llm_timeout: float = 30.0  # seconds to connect, for the first token and between tokens
+    llm_max_tokens: int = 512  # longest generated answer
+    llm_temperature: float = 0.0
+    support_threshold: float = 0.55  # verify: least similarity between a sentence and its cited passage
     host: str = "127.0.0.1"
     port: int = 7860
+    auth: str | None = field(default=None, repr=False)  # "user:password" to require a login in the web app
+    max_upload_mb: float = 10.0  # largest file the web app accepts for ingestion
+    concurrency: int = 4  # web requests answered at once (one long answer must not block other users)
+    chroma_url: str | None = None  # a Chroma server (http://host:port); unset: a local PersistentClient
+    chroma_token: str | None = field(default=None, repr=False)
+    chroma_collection: str = "passages"  # server mode: several corpora can share one server by name
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,8 +55,18 @@ class Settings:
             llm_base_url=_env("RAG_LLM_BASE_URL"),
             llm_model=_env("RAG_LLM_MODEL"),
             llm_api_key=_env("OPENAI_API_KEY"),
+            llm_timeout=float(_env("RAG_LLM_TIMEOUT", str(d.llm_timeout))),
+            llm_max_tokens=int(_env("RAG_LLM_MAX_TOKENS", str(d.llm_max_tokens))),
+            llm_temperature=float(_env("RAG_LLM_TEMPERATURE", str(d.llm_temperature))),
+            support_threshold=float(_env("RAG_SUPPORT_THRESHOLD", str(d.support_threshold))),
             host=_env("RAG_HOST", d.host) or d.host,
             port=int(_env("RAG_PORT", str(d.port))),
+            auth=_env("RAG_AUTH"),
+            max_upload_mb=float(_env("RAG_MAX_UPLOAD_MB", str(d.max_upload_mb))),
+            concurrency=int(_env("RAG_CONCURRENCY", str(d.concurrency))),
+            chroma_url=_env("RAG_CHROMA_URL"),
+            chroma_token=_env("RAG_CHROMA_TOKEN"),
+            chroma_collection=_env("RAG_CHROMA_COLLECTION", d.chroma_collection) or d.chroma_collection,
         )
 
     def with_overrides(self, **overrides: object) -> Settings:

@@ -1,72 +1,500 @@
-"""The web app (Gradio): a question box, the cited answer, and its sources with the quoted span marked.
+"""The web app (Gradio): a chat on the left, the selected answer's sources on the right, a corpus tab.
 
-A first version; the full chat UI is tracked in its own issue. All article text is escaped before display.
+Rendering helpers are plain functions (testable without a browser); ``build_app`` wires them to Gradio.
+Article text and model output are untrusted: every piece of it goes through ``html.escape`` before display.
+Selecting an answer or a citation badge happens in the browser (``SELECT_JS``): the sources panel holds every
+answer's cards and shows one answer's group at a time, so a click never waits for the server.
 """
 
 from __future__ import annotations
 
 import html
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-from rag.engine import Engine
-from rag.results import Answer
+from rag.engine import EmptyQuestion, Engine
+from rag.results import Answer, Citation
+from rag.retrieve import Filters
 from rag.settings import Settings
 
-CONTEXT_CHARS = 300
+CONTEXT_CHARS = 280  # surrounding text shown on each side of a cited span
+UPLOAD_TYPES = (".txt", ".md", ".html", ".htm")
+MARKER = re.compile(r"\s*\[(\d+)\]")
+MODES = ("auto", "extractive", "llm")
 
 
-def render_answer(ans: Answer) -> str:
+@dataclass
+class Turn:
+    """One question of the conversation and what came back (an answer or an error line)."""
+
+    question: str
+    answer: Answer | None = None
+    error: str | None = None
+    texts: dict[str, str] = field(default_factory=dict)  # source -> canonical text, read once when answered
+
+
+# -- rendering: chat ---------------------------------------------------------------------------------------
+def badge(turn: int, n: int) -> str:
+    # The chat's sanitizer drops data-* attributes, so the answer and the citation travel in a class name.
+    return f'<span class="cite-badge cite-{turn}-{n}" role="button" tabindex="0" title="show source {n}">[{n}]</span>'
+
+
+def render_sentence(text: str, citations: list[int], supported: bool, turn: int) -> str:
+    """A sentence with its [n] markers as badges; a sentence its citations do not support is flagged."""
+    body = MARKER.sub(lambda m: badge(turn, int(m.group(1))), html.escape(text))
+    if not MARKER.search(text):
+        body += "".join(badge(turn, n) for n in citations)
+    if not citations:
+        supported = False
+    if supported:
+        return f'<span class="sent">{body}</span>'
+    return (f'<span class="sent unsupported" title="not supported by the cited passage">{body}'
+            '<span class="flag">⚠ unsupported</span></span>')
+
+
+def render_answer(ans: Answer, turn: int) -> str:
+    """An answer as one HTML block (one line, so the chat's Markdown renderer leaves it alone)."""
     if ans.refused:
-        return f'<p class="refusal"><em>{html.escape(ans.answer)}</em></p>'
-    parts = []
-    for s in ans.sentences:
-        marks = "".join(f'<sup class="cite">[{n}]</sup>' for n in s.citations)
-        flag = "" if s.supported else ' <span class="unsupported" title="not supported by its citation">⚠</span>'
-        parts.append(f"{html.escape(s.text)}{marks}{flag}")
-    return "<p>" + " ".join(parts) + "</p>"
+        inner = f'<span class="refusal-icon">⊘</span> {html.escape(ans.answer)}'
+        return f'<div class="answer refusal turn-{turn}">{inner}</div>'
+    if ans.sentences:
+        body = " ".join(render_sentence(s.text, s.citations, s.supported, turn) for s in ans.sentences)
+    else:  # no sentence breakdown: markers in the text become badges, nothing is claimed as checked
+        body = render_sentence(ans.answer, [], False, turn)
+    return (f'<div class="answer turn-{turn}">{_lines(body)}'
+            f'<div class="answer-meta">{html.escape(answer_meta(ans))}</div></div>')
 
 
-def render_sources(engine: Engine, ans: Answer) -> str:
-    cards = []
+def answer_meta(ans: Answer) -> str:
+    """How the answer was made: mode and model, sources, time; a follow-up's standalone form; why no LLM."""
+    llm = getattr(ans, "llm", None)
+    model = getattr(llm, "model", None) if getattr(llm, "called", False) else None
+    n = len(ans.citations)
+    parts = [f"{ans.mode} · {model}" if model else ans.mode, f"{n} source{'s' if n != 1 else ''}",
+             f"{ans.timings_ms.get('total', 0):.0f} ms"]
+    standalone = getattr(ans, "standalone_question", None)
+    if standalone:
+        parts.append(f"understood as: {standalone}")
+    reason = getattr(llm, "fallback_reason", None)
+    if reason:
+        parts.append(f"model not used: {reason}")
+    return " · ".join(parts)
+
+
+def render_streaming(text: str) -> str:
+    return f'<div class="answer streaming">{_lines(html.escape(text))}<span class="cursor">▍</span></div>'
+
+
+def render_error(message: str) -> str:
+    return f'<div class="answer error">⚠ {html.escape(message)}</div>'
+
+
+def render_question(question: str) -> str:
+    return f'<div class="question">{_lines(html.escape(question))}</div>'
+
+
+def _lines(s: str) -> str:
+    # The chat renders Markdown around HTML blocks: a blank line would end the block, so keep it on one line.
+    return s.replace("\r", "").replace("\n", "<br>")
+
+
+def chat_messages(turns: list[Turn]) -> list[dict]:
+    msgs: list[dict] = []
+    for i, t in enumerate(turns):
+        msgs.append({"role": "user", "content": render_question(t.question)})
+        if t.answer is not None:
+            msgs.append({"role": "assistant", "content": render_answer(t.answer, i)})
+        elif t.error is not None:
+            msgs.append({"role": "assistant", "content": render_error(t.error)})
+    return msgs
+
+
+# -- rendering: sources ------------------------------------------------------------------------------------
+def passage_window(text: str, start: int, end: int, context: int = CONTEXT_CHARS) -> tuple[int, int]:
+    """Bounds of the text shown around a cited span, widened to whole words."""
+    a, b = max(0, start - context), min(len(text), end + context)
+    if a > 0 and not text[a - 1].isspace():
+        space = text.find(" ", a, start)
+        a = space + 1 if space != -1 else a
+    if b < len(text) and not text[b].isspace():
+        space = text.rfind(" ", end, b)
+        b = space if space != -1 else b
+    return a, b
+
+
+def render_card(c: Citation, text: str | None, turn: int) -> str:
+    """One citation: title, date, file and the passage with the exact cited span in a <mark>."""
+    head = (f'<div class="card-title"><span class="card-n">[{c.n}]</span> {html.escape(c.title or "(untitled)")}'
+            f'</div><div class="card-meta">{html.escape(c.date or "undated")} · '
+            f'<code>{html.escape(c.source)}</code> [{c.start}:{c.end}]</div>')
+    if text is not None and text[c.start:c.end] == c.quote:
+        a, b = passage_window(text, c.start, c.end)
+        body = ("…" * (a > 0) + html.escape(text[a:c.start]) + f"<mark>{html.escape(c.quote)}</mark>"
+                + html.escape(text[c.end:b]) + "…" * (b < len(text)))
+    else:  # the document was removed or changed since: show the quote, but not as checked
+        body = (f"<mark>{html.escape(c.quote)}</mark><br><em class=\"stale\">The article has changed or been "
+                "removed since this answer; this quote can no longer be checked.</em>")
+    return (f'<div class="source-card" id="src-{turn}-{c.n}" data-turn="{turn}" data-n="{c.n}">{head}'
+            f'<div class="passage">{body}</div></div>')
+
+
+def render_sources(turns: list[Turn], selected: int | None = None) -> str:
+    """Every answer's cards, one group per answer; only the selected answer's group is shown."""
+    if selected is None:
+        selected = len(turns) - 1
+    groups = []
+    for i, t in enumerate(turns):
+        if t.answer is None:
+            cards = '<p class="no-sources">No answer, no sources.</p>'
+        elif t.answer.refused or not t.answer.citations:
+            cards = '<p class="no-sources">No source answers this question.</p>'
+        else:
+            cards = "".join(render_card(c, t.texts.get(c.source), i) for c in t.answer.citations)
+        active = " active" if i == selected else ""
+        groups.append(f'<div class="src-group{active}" data-turn="{i}"><div class="src-question">Sources for: '
+                      f'<b>{html.escape(t.question)}</b></div>{cards}</div>')
+    if not groups:
+        return '<div class="sources-empty">Ask a question: the sources of the answer appear here.</div>'
+    return '<div class="sources">' + "".join(groups) + "</div>"
+
+
+def read_texts(engine: Engine, ans: Answer) -> dict[str, str]:
+    texts = {}
     for c in ans.citations:
-        text = engine.canonical_text(c.source)
-        a, b = max(0, c.start - CONTEXT_CHARS), min(len(text), c.end + CONTEXT_CHARS)
-        body = (html.escape(text[a:c.start]) + "<mark>" + html.escape(text[c.start:c.end]) + "</mark>"
-                + html.escape(text[c.end:b]))
-        cards.append(
-            f'<div class="source-card" id="source-{c.n}"><b>[{c.n}] {html.escape(c.title or "(untitled)")}</b>'
-            f'<br><small>{html.escape(c.date or "undated")} · {html.escape(c.source)} [{c.start}:{c.end}]</small>'
-            f'<p>{"…" if a else ""}{body}{"…" if b < len(text) else ""}</p></div>')
-    return "\n".join(cards) or "<p><em>No sources.</em></p>"
+        if c.source not in texts:
+            try:
+                texts[c.source] = engine.canonical_text(c.source)
+            except Exception:  # noqa: BLE001 - a removed document: the card says the quote can't be checked
+                pass
+    return texts
 
 
-def build_app(settings: Settings) -> Any:
+# -- export ------------------------------------------------------------------------------------------------
+def conversation_markdown(turns: list[Turn], when: datetime | None = None) -> str:
+    """The conversation as Markdown; every citation becomes a footnote with its quote and source."""
+    when = when or datetime.now()
+    out = ["# citable conversation", "", f"Exported {when:%Y-%m-%d %H:%M}.", ""]
+    for i, t in enumerate(turns, 1):
+        out += [f"## {i}. {_one_line(t.question)}", ""]
+        ans = t.answer
+        if ans is None:
+            out += [f"*Error: {_one_line(t.error or '')}*", ""]
+            continue
+        if ans.refused:
+            out += [f"*{ans.answer}*", ""]
+            continue
+        sentences = []
+        for s in ans.sentences or []:
+            text = MARKER.sub("", s.text).strip()
+            notes = "".join(f"[^{i}-{n}]" for n in s.citations)
+            sentences.append(text + notes + ("" if s.supported and s.citations else " *(unsupported)*"))
+        body = " ".join(sentences) if sentences else MARKER.sub(rf"[^{i}-\1]", ans.answer)
+        out += [body, ""]
+        for c in ans.citations:
+            quote = " ".join(c.quote.split())
+            out.append(f"[^{i}-{c.n}]: “{quote}” — {c.title or '(untitled)'}, {c.date or 'undated'}, "
+                       f"`{c.source}` [{c.start}:{c.end}]")
+        out.append("")
+    return "\n".join(out)
+
+
+def _one_line(s: str) -> str:
+    return " ".join(s.split())
+
+
+def write_export(turns: list[Turn], folder: Path) -> str | None:
+    if not turns:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(dir=folder)) / "conversation.md"
+    path.write_text(conversation_markdown(turns), encoding="utf-8")
+    return str(path)
+
+
+# -- inputs ------------------------------------------------------------------------------------------------
+def parse_filters(since: str | None, until: str | None, source: str | None) -> Filters:
+    """Filters from the controls; a bad date is a ValueError with one clear line."""
+    values = []
+    for name, v in (("from", since), ("to", until)):
+        v = (v or "").strip()
+        if v:
+            try:
+                date.fromisoformat(v)
+            except ValueError:
+                raise ValueError(f"invalid '{name}' date {v!r}: use YYYY-MM-DD") from None
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+                raise ValueError(f"invalid '{name}' date {v!r}: use YYYY-MM-DD")
+        values.append(v or None)
+    return Filters(values[0], values[1], (source or "").strip() or None)
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """``RAG_AUTH=user:password``; the password may contain ':'."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("RAG_AUTH must be user:password")
+    return user, password
+
+
+def mode_choices(settings: Settings) -> list[tuple[str, str]]:
+    model = settings.llm_model or ("default model" if settings.llm_configured else "not configured")
+    return [("Auto", "auto"), ("Extractive", "extractive"), (f"LLM ({model})", "llm")]
+
+
+def check_uploads(paths: list[str], max_mb: float) -> tuple[list[Path], list[str]]:
+    """Uploaded files that may be ingested, and one error line per file that may not."""
+    ok, errors = [], []
+    for p in map(Path, paths):
+        name = _upload_name(p)
+        size = p.stat().st_size if p.exists() else 0
+        if p.suffix.lower() not in UPLOAD_TYPES:
+            errors.append(f"{name}: only .txt, .md and .html files can be ingested")
+        elif size > max_mb * 1024 * 1024:
+            errors.append(f"{name}: {size / 1024 / 1024:.1f} MB is over the {max_mb:g} MB upload limit")
+        else:
+            ok.append(p)
+    return ok, errors
+
+
+def _upload_name(p: Path) -> str:
+    name = re.sub(r"[^\w.\-]+", "_", p.name).strip("._") or "upload.txt"
+    return name if Path(name).suffix else name + ".txt"
+
+
+def store_uploads(paths: list[Path], folder: Path) -> list[Path]:
+    """Copies uploads to a folder of their own (the upload's temp file goes away); same name replaces."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = []
+    for p in paths:
+        dest = folder / _upload_name(p)
+        shutil.copyfile(p, dest)
+        stored.append(dest.resolve())
+    return stored
+
+
+def docs_rows(engine: Engine) -> list[list[Any]]:
+    from rag.paths import display_path
+
+    try:
+        docs = engine.index().catalog.docs()
+    except Exception:  # noqa: BLE001 - no index yet: an empty corpus, filled by the first upload
+        return []
+    return [[d.title or "(untitled)", d.date or "undated", d.n_passages, display_path(d.source), d.doc_id]
+            for d in docs]
+
+
+# -- the app -----------------------------------------------------------------------------------------------
+CSS = """
+#chat .message .answer, #chat .message .question { white-space: normal; }
+.cite-badge { display: inline-block; margin: 0 2px; padding: 0 6px; border-radius: 9px; font-size: 0.8em;
+  font-weight: 600; background: #dbeafe; color: #1e3a8a; cursor: pointer; vertical-align: 1px; }
+.cite-badge:hover, .cite-badge:focus { background: #1e40af; color: white; outline: none; }
+.sent.unsupported { text-decoration: underline dotted #b91c1c; background: #fef2f2; }
+.sent .flag { margin-left: 4px; font-size: 0.75em; color: #b91c1c; font-weight: 600; }
+.answer.refusal { color: #92400e; background: #fffbeb; border-left: 3px solid #f59e0b; padding: 4px 8px;
+  font-style: italic; }
+.answer.error { color: #b91c1c; }
+.answer-meta { margin-top: 4px; font-size: 0.75em; color: #6b7280; }
+.answer.selected { outline: 2px solid #93c5fd; outline-offset: 4px; border-radius: 4px; }
+.answer[class*="turn-"] { cursor: pointer; }
+.streaming .cursor { animation: blink 1s steps(2) infinite; }
+@keyframes blink { to { visibility: hidden; } }
+#sources { max-height: 640px; overflow-y: auto; }
+.src-group { display: none; }
+.src-group.active { display: block; }
+.src-question { font-size: 0.85em; color: #6b7280; margin-bottom: 6px; }
+.source-card { border: 1px solid #e5e7eb; border-radius: 8px; padding: 8px 10px; margin-bottom: 10px;
+  background: var(--background-fill-primary); }
+.source-card.selected { border-color: #2563eb; box-shadow: 0 0 0 2px #bfdbfe; }
+.card-title { font-weight: 600; }
+.card-n { color: #1e40af; }
+.card-meta { font-size: 0.8em; color: #6b7280; margin: 2px 0 6px; }
+.passage { white-space: pre-wrap; font-size: 0.9em; line-height: 1.45; }
+.passage mark { background: #fde68a; padding: 0 1px; }
+.no-sources, .sources-empty { color: #6b7280; font-style: italic; }
+"""
+
+# Clicking an answer shows its sources; clicking a badge [n] also selects card n. Delegated from the document,
+# so it keeps working when Gradio re-renders the chat or the panel.
+SELECT_JS = """
+() => {
+  function num(el, re) { for (const c of el.classList) { const m = c.match(re); if (m) return m; } return null; }
+  function select(turn, n) {
+    document.querySelectorAll('.src-group').forEach(g =>
+      g.classList.toggle('active', g.dataset.turn === turn));
+    document.querySelectorAll('#chat .answer').forEach(a => {
+      const m = num(a, /^turn-(\\d+)$/);
+      a.classList.toggle('selected', !!m && m[1] === turn);
+    });
+    document.querySelectorAll('.source-card.selected').forEach(c => c.classList.remove('selected'));
+    if (n) {
+      const card = document.getElementById('src-' + turn + '-' + n);
+      if (card) { card.classList.add('selected'); card.scrollIntoView({block: 'nearest', behavior: 'smooth'}); }
+    }
+  }
+  function handle(ev) {
+    const t = ev.target instanceof Element ? ev.target : null;
+    if (!t) return;
+    const b = t.closest('.cite-badge');
+    const a = t.closest('#chat .answer');
+    const bm = b && num(b, /^cite-(\\d+)-(\\d+)$/);
+    const am = a && num(a, /^turn-(\\d+)$/);
+    if (bm) { ev.preventDefault(); ev.stopPropagation(); select(bm[1], bm[2]); }
+    else if (am) { select(am[1], null); }
+  }
+  document.addEventListener('click', handle, true);
+  document.addEventListener('keydown', ev => { if (ev.key === 'Enter') handle(ev); }, true);
+}
+"""
+
+
+def build_app(settings: Settings, engine: Engine | None = None) -> Any:
     import gradio as gr
 
-    engine = Engine(settings)
+    engine = engine or Engine(settings)
+    exports = Path(tempfile.mkdtemp(prefix="citable-export-"))
+    uploads = settings.index_dir / "uploads"
 
-    def ask(question: str) -> tuple[str, str]:
+    def ask(question: str, turns: list[Turn], mode: str, k: float, since: str, until: str,
+            source: str) -> Iterator[tuple]:
+        turns = list(turns or [])
+        if not (question or "").strip():
+            gr.Warning("Type a question first.")
+            yield gr.skip(), gr.skip(), turns, gr.skip(), gr.skip()
+            return
+        turn = Turn(question.strip())
+        history = [(t.question, t.answer.answer) for t in turns if t.answer is not None]
+        shown = chat_messages(turns) + [{"role": "user", "content": render_question(turn.question)}]
+        yield shown + [{"role": "assistant", "content": render_streaming("")}], gr.skip(), turns, "", gr.skip()
         try:
-            ans = engine.ask(question)
-        except Exception as e:  # noqa: BLE001 - shown to the user as one line
-            return f"<p><b>Error:</b> {html.escape(str(e))}</p>", ""
-        return render_answer(ans), render_sources(engine, ans)
+            filters = parse_filters(since, until, source)
+            streamed = ""
+            for event in engine.ask_stream(question, int(k), filters, mode, history):
+                if event.kind == "token":
+                    streamed += event.text
+                    yield (shown + [{"role": "assistant", "content": render_streaming(streamed)}], gr.skip(),
+                           turns, "", gr.skip())
+                elif event.kind == "answer" and event.answer is not None:
+                    turn.answer = event.answer
+                    turn.texts = read_texts(engine, event.answer)
+            if turn.answer is None:
+                turn.error = "no answer came back"
+        except (EmptyQuestion, ValueError) as e:
+            turn.error = str(e)
+        except Exception as e:  # noqa: BLE001 - shown to the user as one line, the app keeps running
+            turn.error = f"{type(e).__name__}: {e}"
+        turns.append(turn)
+        yield chat_messages(turns), render_sources(turns), turns, "", write_export(turns, exports)
+
+    def new_chat() -> tuple:
+        return [], render_sources([]), [], "", None
+
+    def ask_json(question: str) -> dict:
+        """One question in, the answer as JSON (Answer.to_dict()) out."""
+        return engine.ask(question).to_dict()
+
+    def corpus_view() -> tuple:
+        rows = docs_rows(engine)
+        choices = [(f"{r[0][:70]} — {r[3]}", r[4]) for r in rows]
+        return [r[:4] for r in rows], gr.update(choices=choices, value=None), f"{len(rows)} articles"
+
+    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        if not files:
+            raise gr.Error("Choose .txt, .md or .html files to upload.")
+        ok, errors = check_uploads(list(files), settings.max_upload_mb)
+        if not ok:
+            raise gr.Error("; ".join(errors))
+        progress(0, desc="Ingesting")
+        report = engine.ingest(store_uploads(ok, uploads),
+                               progress=lambda done, total: progress((done, total), desc="Embedding passages"))
+        lines = [f"Ingested: {report.summary()}"] + [f"Skipped {w}" for w in report.warnings + errors]
+        return (*corpus_view()[:2], "\n".join(f"- {html.escape(x)}" for x in lines), None)
+
+    def remove(doc_id: str | None) -> tuple:
+        if not doc_id:
+            raise gr.Error("Choose an article to remove.")
+        engine.remove([doc_id])
+        return (*corpus_view()[:2], "Removed 1 article.")
 
     with gr.Blocks(title="citable") as app:
-        gr.Markdown("# citable\nAsk about the articles; every sentence of the answer cites its source.")
-        with gr.Row():
-            with gr.Column(scale=1):
-                question = gr.Textbox(label="Question", placeholder="Which newspaper reported ...?")
-                button = gr.Button("Ask", variant="primary")
-                answer = gr.HTML(label="Answer")
-            with gr.Column(scale=1):
-                sources = gr.HTML(label="Sources")
-        button.click(ask, question, [answer, sources])
-        question.submit(ask, question, [answer, sources])
+        turns = gr.State([])
+        gr.Markdown("## citable\nAsk about the articles. Every sentence of an answer cites the passage it rests "
+                    "on: click a badge **[n]** to see it, click an earlier answer to see its sources.")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat-tab"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(elem_id="chat", label="Conversation", height=560,
+                                             feedback_options=None, buttons=["copy"],
+                                             placeholder="Ask a question about the articles.")
+                        with gr.Row():
+                            question = gr.Textbox(show_label=False, placeholder="Ask a question …", scale=5,
+                                                  elem_id="question", max_lines=4, submit_btn=False)
+                            ask_btn = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                        with gr.Row():
+                            new_btn = gr.Button("New chat", size="sm", elem_id="new-chat")
+                            export_btn = gr.DownloadButton("Export Markdown", size="sm", elem_id="export",
+                                                           value=None)
+                        with gr.Accordion("Controls", open=True):
+                            with gr.Row():
+                                mode = gr.Radio(mode_choices(settings), value="auto", label="Mode",
+                                                elem_id="mode", scale=2)
+                                k = gr.Slider(1, 30, value=settings.k, step=1, label="Passages", elem_id="k",
+                                              scale=1)
+                            with gr.Row():
+                                since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="since")
+                                until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="until")
+                                source = gr.Textbox(label="Source filter (path text or glob)", elem_id="source",
+                                                    placeholder="e.g. 004_ or */business/*")
+                    with gr.Column(scale=2):
+                        gr.Markdown("### Sources")
+                        sources = gr.HTML(render_sources([]), elem_id="sources", js_on_load=None)
+            with gr.Tab("Corpus", id="corpus-tab"):
+                count = gr.Markdown(elem_id="doc-count")
+                docs = gr.Dataframe(headers=["Title", "Date", "Passages", "File"], interactive=False,
+                                    elem_id="docs", wrap=True,
+                                    column_widths=["46%", "12%", "10%", "32%"])
+                files = gr.File(label=f"Add articles (.txt, .md, .html; up to {settings.max_upload_mb:g} MB each)",
+                                file_count="multiple", file_types=list(UPLOAD_TYPES), elem_id="upload")
+                ingest_btn = gr.Button("Ingest uploaded files", variant="primary", elem_id="ingest")
+                status = gr.Markdown(elem_id="ingest-status")
+                with gr.Row():
+                    pick = gr.Dropdown(label="Article to remove", choices=[], elem_id="remove-pick", scale=4)
+                    remove_btn = gr.Button("Remove article", variant="stop", elem_id="remove", scale=1)
+
+        inputs = [question, turns, mode, k, since, until, source]
+        outputs = [chatbot, sources, turns, question, export_btn]
+        ask_btn.click(ask, inputs, outputs, api_visibility="private")
+        question.submit(ask, inputs, outputs, api_visibility="private")
+        new_btn.click(new_chat, None, outputs, api_visibility="private")
+        gr.api(ask_json, api_name="ask_json")
+        app.load(corpus_view, None, [docs, pick, count], api_visibility="private")
+        ingest_btn.click(upload, files, [docs, pick, status, files], api_visibility="private").then(
+            corpus_view, None, [docs, pick, count], api_visibility="private")
+        remove_btn.click(remove, pick, [docs, pick, status], api_visibility="private").then(
+            corpus_view, None, [docs, pick, count], api_visibility="private")
     return app
 
 
+def launch_kwargs(settings: Settings) -> dict[str, Any]:
+    """Everything ``launch`` needs: where to listen, login, upload limit, and the page's CSS and JS."""
+    return {"server_name": settings.host, "server_port": settings.port, "auth": parse_auth(settings.auth),
+            "max_file_size": int(settings.max_upload_mb * 1024 * 1024), "show_error": False, "css": CSS,
+            "js": SELECT_JS, "footer_links": ["api"]}
+
+
 def serve(settings: Settings) -> None:
-    app = build_app(settings)
-    app.queue(default_concurrency_limit=4).launch(server_name=settings.host, server_port=settings.port,
-                                                  show_error=False)
+    kwargs = launch_kwargs(settings)  # a bad RAG_AUTH fails here, before anything loads
+    engine = Engine(settings)
+    engine.embedder  # noqa: B018 - load the model now, not during the first user's question
+    app = build_app(settings, engine)
+    app.queue(default_concurrency_limit=max(1, settings.concurrency))
+    app.launch(**kwargs)

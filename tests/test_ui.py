@@ -1,0 +1,125 @@
+"""The web app's rendering and input helpers, without a browser (the browser test is test_ui_browser.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.results import REFUSAL, Answer, AnswerSentence, Citation
+from rag.settings import Settings
+from rag.ui import (
+    Turn,
+    check_uploads,
+    conversation_markdown,
+    launch_kwargs,
+    parse_auth,
+    parse_filters,
+    passage_window,
+    render_answer,
+    render_card,
+    render_sources,
+)
+
+TEXT = "Intro words here. The <b>quoted</b> claim & more. Tail words follow."
+START = TEXT.index("The <b>")
+END = TEXT.index(" Tail")
+
+
+def cited_answer(supported: bool = True) -> Answer:
+    c = Citation(1, "seeds/x.txt", "<script>alert(1)</script>Title", "2024-10-25", START, END, TEXT[START:END])
+    s = AnswerSentence(TEXT[START:END], [1], supported, 1.0 if supported else 0.1)
+    return Answer("Who <i>?", f"{s.text} [1]", "extractive", False, [c], [s])
+
+
+def test_answer_escapes_text_and_renders_badges():
+    out = render_answer(cited_answer(), 3)
+    assert "&lt;b&gt;quoted&lt;/b&gt; claim &amp; more." in out and "<b>" not in out
+    assert 'class="cite-badge cite-3-1"' in out and ">[1]</span>" in out
+    assert "turn-3" in out and "unsupported" not in out and "\n" not in out
+
+
+def test_unsupported_sentence_is_flagged_and_markers_in_text_become_badges():
+    out = render_answer(cited_answer(supported=False), 0)
+    assert "sent unsupported" in out and "⚠ unsupported" in out
+    a = cited_answer()
+    a.sentences = [AnswerSentence("One [1] and two [2].", [1, 2], True, 1.0)]
+    out = render_answer(a, 0)
+    assert out.count("cite-badge") == 2 and "[1] and" not in out
+
+
+def test_refusal_is_shown_as_such():
+    out = render_answer(Answer("q", REFUSAL, "extractive", True), 0)
+    assert "refusal" in out and "The sources don&#x27;t answer this." in out
+
+
+def test_card_marks_the_exact_span_in_escaped_context():
+    ans = cited_answer()
+    card = render_card(ans.citations[0], TEXT, 0)
+    assert "<mark>The &lt;b&gt;quoted&lt;/b&gt; claim &amp; more.</mark>" in card
+    assert "Intro words here. " in card and " Tail words follow." in card
+    assert "&lt;script&gt;" in card and "<script>" not in card
+    assert 'id="src-0-1"' in card and "2024-10-25" in card and "seeds/x.txt" in card
+
+
+def test_card_of_a_changed_document_does_not_claim_the_quote():
+    card = render_card(cited_answer().citations[0], "completely different text " * 5, 0)
+    assert "can no longer be checked" in card
+
+
+def test_passage_window_snaps_to_words():
+    text = "alpha beta gamma delta epsilon zeta eta theta"
+    a, b = passage_window(text, text.index("delta"), text.index("delta") + 5, context=8)
+    assert text[a:b] == "gamma delta epsilon"
+
+
+def test_sources_show_the_selected_answer_group():
+    turns = [Turn("first", cited_answer(), texts={"seeds/x.txt": TEXT}), Turn("second", error="boom")]
+    html = render_sources(turns)
+    assert 'class="src-group" data-turn="0"' in html and 'class="src-group active" data-turn="1"' in html
+    assert 'class="src-group active" data-turn="0"' in render_sources(turns, selected=0)
+
+
+def test_markdown_export_has_footnotes_with_quote_and_source():
+    turns = [Turn("Who <i>?", cited_answer()), Turn("Nothing?", Answer("Nothing?", REFUSAL, "extractive", True))]
+    md = conversation_markdown(turns)
+    assert "## 1. Who <i>?" in md
+    assert "The <b>quoted</b> claim & more.[^1-1]" in md
+    assert "[^1-1]: “The <b>quoted</b> claim & more.” — <script>alert(1)</script>Title, 2024-10-25, " \
+           "`seeds/x.txt` [" in md
+    assert f"*{REFUSAL}*" in md
+
+
+def test_filters_and_auth_are_checked():
+    assert parse_filters(" 2024-01-01 ", "", " 004_ ").since == "2024-01-01"
+    assert parse_filters("", "", "").active is False
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        parse_filters("last week", None, None)
+    assert parse_auth("ann:pa:ss") == ("ann", "pa:ss")
+    assert parse_auth(None) is None
+    with pytest.raises(ValueError, match="user:password"):
+        parse_auth("nopassword")
+
+
+def test_uploads_over_the_limit_or_of_other_types_are_refused(tmp_path: Path):
+    small, big, pdf = tmp_path / "a.txt", tmp_path / "b.md", tmp_path / "c.pdf"
+    small.write_text("hello")
+    big.write_bytes(b"x" * 2 * 1024 * 1024)
+    pdf.write_text("%PDF")
+    ok, errors = check_uploads([str(small), str(big), str(pdf)], max_mb=1)
+    assert ok == [small]
+    assert errors == ["b.md: 2.0 MB is over the 1 MB upload limit",
+                      "c.pdf: only .txt, .md and .html files can be ingested"]
+
+
+def test_settings_from_env_reach_launch(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("RAG_AUTH", "ann:secret")
+    monkeypatch.setenv("RAG_MAX_UPLOAD_MB", "2")
+    monkeypatch.setenv("RAG_CONCURRENCY", "3")
+    monkeypatch.delenv("RAG_HOST", raising=False)
+    s = Settings.from_env()
+    assert s.concurrency == 3
+    kw = launch_kwargs(s)
+    assert kw["server_name"] == "127.0.0.1" and kw["auth"] == ("ann", "secret")
+    assert kw["max_file_size"] == 2 * 1024 * 1024
+    assert "secret" not in repr(s)

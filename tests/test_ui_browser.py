@@ -1,0 +1,251 @@
+"""The web app in a real browser: `rag serve` in a subprocess on a free port, driven by Playwright + Chromium.
+
+Needs Debian's `chromium` (apt) and the `playwright` package (`make test` installs both). Screenshots are saved
+under pytest's temp folder (`screenshots/`), or under $RAG_UI_SCREENSHOTS when set.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEEDS
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="apt-get install chromium chromium-driver")
+
+SEED_Q = "Which newspaper reported that Putin asked Musk to restrict Starlink in Taiwan?"
+EVIL = """<img src=x onerror="window.__xss='title'"> Zorblat Foundry report
+Zorblat Foundry casts brass telescopes in the Douro valley.
+
+<script>window.__xss = 'script'; alert('xss')</script>
+
+The foundry was founded by the glassblower Ines Varga in 1998, after a flood destroyed her workshop.
+
+<img src=x onerror="window.__xss='img'">
+
+This year the foundry cast nine hundred telescopes, a record for the valley.
+"""
+EVIL_Q = "Who founded the Zorblat Foundry?"
+UPLOAD = """Kelvara Orchards harvest report
+Kelvara Orchards grows quince and medlar in the Tarn valley.
+The orchard was founded by the beekeeper Tomas Brevik in 2011, after a hailstorm destroyed his hives.
+This autumn the orchard picked nineteen tonnes of quince, a record for the valley.
+"""
+UPLOAD_Q = "Who founded Kelvara Orchards?"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = Path(os.environ.get("RAG_UI_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`rag serve` on a free port over its own index: the seeds plus an article full of markup."""
+    tmp = tmp_path_factory.mktemp("ui")
+    index = tmp / "index"
+    evil = tmp / "articles" / "zorblat.txt"
+    evil.parent.mkdir()
+    evil.write_text(EVIL, encoding="utf-8")
+    env = {**os.environ, "RAG_INDEX_DIR": str(index), "RAG_CONCURRENCY": "4", "RAG_MAX_UPLOAD_MB": "1"}
+    env.pop("RAG_AUTH", None)
+    rag = [sys.executable, "-m", "rag.cli"]
+    subprocess.run([*rag, "ingest", str(SEEDS), str(evil)], cwd=ROOT, env=env, check=True, capture_output=True,
+                   timeout=600)
+    port = free_port()
+    log = (tmp / "serve.log").open("w")
+    proc = subprocess.Popen([*rag, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 240
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"the app did not start: {(tmp / 'serve.log').read_text()[-2000:]}")
+            time.sleep(1)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM,
+                              args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):  # noqa: ANN001, ANN201
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.goto(server)
+    pg.locator("#question textarea").wait_for()
+    yield pg
+    context.close()
+
+
+def ask(pg, question: str, turn: int):  # noqa: ANN001, ANN201
+    pg.locator("#question textarea").fill(question)
+    pg.locator("#ask").click()
+    answer = pg.locator(f"#chat .answer.turn-{turn}")
+    answer.wait_for(timeout=120_000)
+    return answer
+
+
+def active_group(pg):  # noqa: ANN001, ANN201
+    return pg.locator("#sources .src-group.active")
+
+
+def test_chat_sources_badges_followup_and_export(page, shots: Path):  # noqa: ANN001
+    answer = ask(page, SEED_Q, 0)
+    assert "Wall Street Journal" in answer.inner_text()
+    # The sources panel shows the cited quote, marked inside its surrounding text, and it is the file's own text.
+    group = active_group(page)
+    marks = group.locator(".source-card mark")
+    assert marks.count() == answer.locator(".cite-badge").count() >= 1
+    quotes = [marks.nth(i).inner_text() for i in range(marks.count())]
+    original = (SEEDS / "000_1d78f71aed52c027.txt").read_text(encoding="utf-8")
+    assert any("Wall Street Journal" in q for q in quotes)
+    assert all(" ".join(q.split()) in " ".join(original.split()) for q in quotes)
+    passage = group.locator(".source-card .passage").first.inner_text()
+    assert len(passage) > len(quotes[0]) + 50  # the quote is shown inside its context
+    assert "seeds/000_1d78f71aed52c027.txt" in group.inner_text() and "2024-10-25" in group.inner_text()
+    page.screenshot(path=str(shots / "chat-answer.png"))
+
+    # Clicking a badge selects its card.
+    last = answer.locator(".cite-badge").last
+    n = last.inner_text().strip("[]")
+    last.click()
+    selected = page.locator("#sources .source-card.selected")
+    selected.wait_for()
+    assert selected.get_attribute("id") == f"src-0-{n}"
+    page.screenshot(path=str(shots / "chat-badge-selected.png"))
+
+    # A follow-up gets its own sources; clicking the earlier answer brings its sources back.
+    ask(page, "Why did Kahl think Musk had become nervous?", 1)
+    assert active_group(page).get_attribute("data-turn") == "1"
+    assert "Sources for: Why did Kahl" in active_group(page).inner_text()
+    assert not page.locator("#sources .src-group[data-turn='0']").is_visible()
+    answer.click()
+    assert active_group(page).get_attribute("data-turn") == "0"
+    assert "Wall Street Journal" in active_group(page).inner_text()
+
+    # Export: Markdown, each citation a footnote with its quote and source.
+    with page.expect_download() as dl:
+        page.locator("#export").click()
+    md = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert md.startswith("# citable conversation")
+    assert SEED_Q in md and "[^1-1]" in md
+    assert "[^1-1]: “" in md and "seeds/000_1d78f71aed52c027.txt" in md and "## 2. Why did Kahl" in md
+
+    # New chat empties the conversation and the sources.
+    page.locator("#new-chat").click()
+    page.locator("#chat .answer").first.wait_for(state="detached")
+    assert page.locator("#sources .source-card").count() == 0
+
+    # A question the articles do not answer is shown as a refusal, with no sources.
+    refusal = ask(page, "What is the boiling point of tungsten on Mars?", 0)
+    assert "refusal" in (refusal.get_attribute("class") or "")
+    assert "don't answer" in refusal.inner_text()
+    assert active_group(page).locator(".source-card").count() == 0
+    page.screenshot(path=str(shots / "chat-refusal.png"))
+
+
+def test_upload_ask_and_remove(page, shots: Path, tmp_path: Path):  # noqa: ANN001
+    article = tmp_path / "kelvara.md"
+    article.write_text(UPLOAD, encoding="utf-8")
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#upload input[type=file]").set_input_files(str(article))
+    page.locator("#ingest").click()
+    page.locator("#ingest-status").get_by_text("1 added").wait_for(timeout=120_000)
+    docs = page.locator("#docs")
+    docs.get_by_text("Kelvara Orchards harvest report").first.wait_for()
+    page.screenshot(path=str(shots / "corpus-uploaded.png"))
+
+    page.get_by_role("tab", name="Chat").click()
+    answer = ask(page, UPLOAD_Q, 0)
+    assert "Tomas Brevik" in answer.inner_text()
+    assert "kelvara.md" in active_group(page).inner_text()
+    assert "Tomas Brevik" in active_group(page).locator("mark").first.inner_text()
+
+    # Removing the article takes it out of the corpus and out of the answers.
+    page.get_by_role("tab", name="Corpus").click()
+    pick = page.locator("#remove-pick input")
+    pick.click()
+    pick.fill("Kelvara")
+    page.get_by_role("option", name="Kelvara", exact=False).first.click()
+    page.locator("#remove").click()
+    page.locator("#ingest-status").get_by_text("Removed 1 article").wait_for()
+    docs.get_by_text("Kelvara Orchards harvest report").wait_for(state="detached")
+
+
+def test_article_markup_is_shown_as_text_and_never_runs(page, shots: Path):  # noqa: ANN001
+    answer = ask(page, EVIL_Q, 0)
+    assert "Ines Varga" in answer.inner_text()
+    group = active_group(page)
+    text = group.inner_text()
+    assert "<script>window.__xss" in text and "<img src=x onerror=" in text  # the markup is visible as text
+    assert group.locator(".card-title").first.inner_text().count("<img src=x") == 1  # the title's markup too
+    assert group.locator("script, img").count() == 0
+    assert page.locator("#chat img[src=x], #chat script").count() == 0
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#docs").get_by_text("Zorblat Foundry report", exact=False).first.wait_for()
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__xss") is None
+    assert page.dialogs == []
+    page.screenshot(path=str(shots / "xss-as-text.png"))
+
+
+def test_two_sessions_asking_at_once_both_get_answers(browser, server):  # noqa: ANN001
+    contexts = [browser.new_context() for _ in range(2)]
+    pages = [c.new_page() for c in contexts]
+    for pg in pages:
+        pg.goto(server)
+        pg.locator("#question textarea").fill(SEED_Q)
+    for pg in pages:
+        pg.locator("#ask").click()
+    for pg in pages:
+        pg.locator("#chat .answer.turn-0").wait_for(timeout=120_000)
+        assert "Wall Street Journal" in pg.locator("#chat .answer.turn-0").inner_text()
+    for c in contexts:
+        c.close()
+
+
+def test_ask_json_endpoint(server):  # noqa: ANN001
+    from gradio_client import Client
+
+    result = Client(server, verbose=False).predict(SEED_Q, api_name="/ask_json")
+    assert result["refused"] is False and "Wall Street Journal" in result["answer"]
+    c = result["citations"][0]
+    assert (ROOT / c["source"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["quote"]
