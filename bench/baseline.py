@@ -18,13 +18,13 @@ from typing import Any
 COLLECTION = "baseline"
 
 
-def _store(persist_dir: Path) -> Any:
+def _store(persist_dir: Path, collection: str = COLLECTION) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     client = chromadb.PersistentClient(path=str(persist_dir), settings=ChromaSettings(anonymized_telemetry=False))
-    return ChromaVectorStore(chroma_collection=client.get_or_create_collection(COLLECTION))
+    return ChromaVectorStore(chroma_collection=client.get_or_create_collection(collection))
 
 
 def build(corpus: Path, persist_dir: Path, embedder: Any) -> dict[str, float]:
@@ -48,25 +48,31 @@ def exists(persist_dir: Path) -> bool:
     return (persist_dir / "chroma.sqlite3").exists()
 
 
-def retriever(persist_dir: Path, embedder: Any, k: int = 10) -> Callable[[str], list[str]]:
+def retriever(persist_dir: Path, embedder: Any, k: int = 10,
+              collection: str = COLLECTION) -> Callable[[str], list[str]]:
     """A function from a question to the source paths of the top-k chunks."""
     from llama_index.core import VectorStoreIndex
 
     from rag.embed import llama_embedding
 
-    index = VectorStoreIndex.from_vector_store(_store(persist_dir), embed_model=llama_embedding(embedder))
+    index = VectorStoreIndex.from_vector_store(_store(persist_dir, collection), embed_model=llama_embedding(embedder))
     r = index.as_retriever(similarity_top_k=k)
     return lambda q: [str(n.node.metadata.get("file_path", "")) for n in r.retrieve(q)]
 
 
-def main(argv: list[str]) -> int:
+def starter_embedder() -> Any:
+    """The model as the starter runs it: sentence-transformers on torch (LlamaIndex's HuggingFaceEmbedding)."""
     from rag.embed import get_embedder
 
+    return get_embedder(64, "torch")
+
+
+def main(argv: list[str]) -> int:
     if len(argv) == 3 and argv[0] == "build":
-        print(build(Path(argv[1]), Path(argv[2]), get_embedder()))
+        print(build(Path(argv[1]), Path(argv[2]), starter_embedder()))
         return 0
     if len(argv) == 3 and argv[0] == "search":
-        for i, src in enumerate(retriever(Path(argv[1]), get_embedder())(argv[2]), 1):
+        for i, src in enumerate(retriever(Path(argv[1]), starter_embedder())(argv[2]), 1):
             print(i, src)
         return 0
     print(__doc__, file=sys.stderr)

@@ -9,18 +9,23 @@ figures is given beside the baseline's measured in the same run, as a ratio.
 
 Stages:
 - ``ingest_ours`` / ``ingest_baseline``: the same deterministic subset of BBC articles (every n-th file of the
-  sorted corpus), model loaded and warmed beforehand; chunks/s and tokens/s (tokens offered to the model, and
-  tokens it actually reads: the model drops word pieces past 256).
+  sorted corpus), model loaded and warmed beforehand; chunks/s (to searchable, and including our last phase,
+  the sentence vectors for answers) and tokens/s (tokens offered to the model, and tokens it actually reads:
+  the model drops word pieces past 256). Ours runs the default (ONNX) backend, the baseline sentence-transformers
+  on torch, as LlamaIndex's HuggingFaceEmbedding does.
 - ``query_10k``: dense, BM25 and hybrid ``Retriever.search`` on the full BBC index (``--index``, read only), the
   query-embedding cache cleared before each query; the baseline's dense retriever over a baseline-format Chroma
   collection (as ``bench/baseline.py`` makes it) holding the same vectors.
 - ``query_100k``: the same at ~100k passages. The collection is BBC repeated: copy 0 is the index itself, each
   further copy perturbs ~15% of the words (same-length substitutions, so offsets stay valid) and adds small
-  Gaussian noise (sigma 0.01, renormalised) to the stored vectors instead of re-embedding 100k passages.
-- ``cold``: ``rag --help`` and ``rag --index IDX ask Q --mode extractive`` as fresh processes (start to answer);
-  the baseline's ``bench/baseline.py search`` (start to top-k; it has no answerer) on the 10k collection.
+  Gaussian noise (sigma 0.01, renormalised) to the stored vectors instead of re-embedding 100k passages. The
+  baseline's retriever reads the same collection.
+- ``cold``: ``rag --help`` and ``rag --index IDX ask Q --mode extractive`` as fresh processes (start to answer),
+  with the ONNX and the torch backend; the baseline's ``bench/baseline.py search`` (start to top-k; it has no
+  answerer) on the 10k collection.
 - ``warm``: in-process ``Engine.ask(mode="extractive")`` over the BBC dev questions after one warm-up question,
-  then a cProfile pass over a few of them (``bench/results/profile_warm_ask.txt``).
+  again with the sentence vectors ignored (embedded at question time, as before they were stored), then a
+  cProfile pass over a few of them (``bench/results/profile_warm_ask.txt``).
 """
 
 from __future__ import annotations
@@ -91,11 +96,13 @@ def subset(n: int) -> list[Path]:
     return files[::step][:n]
 
 
-def embedder() -> Any:
+def embedder(backend: str = "auto") -> Any:
+    """Ours: the default backend (ONNX); the baseline's: sentence-transformers on torch, as the starter has it."""
     from rag.embed import get_embedder
 
-    e = get_embedder(64)
-    e.embed(["warm up the model"])  # first call pays one-off allocations; neither side is charged for it
+    e = get_embedder(64, backend)
+    e.embed(["warm up the model"] * 16)  # first calls pay one-off allocations; neither side is charged for them
+    e.embed(["warm up the model"])
     return e
 
 
@@ -127,8 +134,9 @@ def stage_ingest(which: str, args: argparse.Namespace, work: Path) -> dict:
             dst = corpus / f.relative_to(BBC)
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(f, dst)
-    emb = Counting(embedder())
+    emb = Counting(embedder("auto" if which == "ours" else "torch"))
     t0 = time.perf_counter()
+    sentence_seconds = 0.0
     if which == "ours":
         from rag.index import Index
         from rag.ingest import ingest
@@ -137,14 +145,18 @@ def stage_ingest(which: str, args: argparse.Namespace, work: Path) -> dict:
         settings = Settings(index_dir=work / "ours")
         index = Index(settings, create=True)
         report = ingest([corpus], settings, emb, index=index)
-        chunks, docs = report.passages, report.added
+        chunks, docs, sentence_seconds = report.passages, report.added, report.sentence_seconds
     else:
         stats = _baseline().build(corpus, work / "baseline", emb)
         chunks, docs = int(stats["chunks"]), int(stats["documents"])
     seconds = time.perf_counter() - t0
     counts = emb.inner.count_tokens(emb.texts)
     offered, read = sum(counts), sum(min(c, MODEL_WINDOW) for c in counts)
-    return {"system": which, "articles": len(files), "documents": docs, "chunks": chunks, "seconds": round(seconds, 2),
+    searchable = seconds - sentence_seconds  # passages are searchable before their sentences are embedded
+    return {"system": which, "backend": emb.inner.backend, "articles": len(files), "documents": docs,
+            "chunks": chunks, "seconds": round(seconds, 2),
+            "sentence_vector_seconds": round(sentence_seconds, 2),
+            "chunks_per_s_searchable": round(chunks / searchable, 2),
             "embed_seconds": round(emb.seconds, 2), "embed_share": round(emb.seconds / seconds, 3),
             "tokens_offered": offered, "tokens_read_by_model": read,
             "chunks_truncated": sum(c > MODEL_WINDOW for c in counts),
@@ -184,7 +196,7 @@ def _perturb(text: str, rng: random.Random, vocab: dict[int, list[str]]) -> str:
     return re.sub(r"[A-Za-z]{3,}", sub, text)
 
 
-def build_large(src: Path, dst: Path, target: int, base_dir: Path | None) -> dict:
+def build_large(src: Path, dst: Path, target: int) -> dict:
     """An index of ~target passages: BBC repeated with perturbed text and noisy copies of the stored vectors."""
     import hashlib
 
@@ -209,13 +221,6 @@ def build_large(src: Path, dst: Path, target: int, base_dir: Path | None) -> dic
     dst.mkdir(parents=True, exist_ok=True)
     catalog = Catalog(dst / "catalog.sqlite")
     store = VectorStore(open_chroma(dst))
-    base = None
-    if base_dir is not None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        client = chromadb.PersistentClient(path=str(base_dir), settings=ChromaSettings(anonymized_telemetry=False))
-        base = client.get_or_create_collection("baseline")  # created exactly as bench/baseline.py does
     rng_np = np.random.default_rng(0)
     n = 0
     for c in range(copies):
@@ -249,8 +254,6 @@ def build_large(src: Path, dst: Path, target: int, base_dir: Path | None) -> dic
         for i in range(0, len(ids), store.limit):
             part = slice(i, i + store.limit)
             store.collection.add(ids=ids[part], embeddings=embs[part], metadatas=metas[part], documents=texts[part])
-            if base is not None:
-                base.add(ids=ids[part], embeddings=embs[part], metadatas=metas[part], documents=texts[part])
         catalog.put(items)
         n += len(ids)
     lexical.build(catalog, dst)
@@ -276,74 +279,55 @@ def _baseline_collection(src: Path, dst: Path) -> None:
                 documents=[passages[p][4] for p in part])
 
 
+def _timed_queries(fn: Any, qs: list[str], emb: Any) -> dict[str, float]:
+    times = []
+    for q in qs:
+        emb._query_cache.clear()  # a new question: its embedding is not cached
+        t0 = time.perf_counter()
+        fn(q)
+        times.append(time.perf_counter() - t0)
+    return lat(times)
+
+
 def stage_query(size: str, args: argparse.Namespace, work: Path) -> dict:
     from rag.index import Index
     from rag.retrieve import Retriever
     from rag.settings import Settings
 
     out: dict[str, Any] = {"size": size}
-    base_dir = work / f"baseline_{size}"
     if size == "10k":
-        index_dir = Path(args.index)
+        index_dir, base_dir, base_name = Path(args.index), work / "baseline_10k", "baseline"
         if not (base_dir / "chroma.sqlite3").exists():
             _baseline_collection(index_dir, base_dir)
     else:
+        # The baseline's retriever reads our collection (same vectors; cosine instead of its default L2 space
+        # costs the same): building a second 100k collection would double the stage's time.
         index_dir = work / "large"
+        base_dir, base_name = index_dir / "chroma", "passages"
         shutil.rmtree(index_dir, ignore_errors=True)
-        shutil.rmtree(base_dir, ignore_errors=True)
-        out["collection"] = build_large(Path(args.index), index_dir, args.target, base_dir)
-    emb = embedder()
+        out["collection"] = build_large(Path(args.index), index_dir, args.target)
+    emb, starter = embedder(), embedder("torch")
     settings = Settings(index_dir=index_dir)
     index = Index(settings)
     out["passages"] = index.catalog.count()[1]
     retr = Retriever(index, emb, settings)
     qs = questions()[: args.questions]
-    embed_t: list[float] = []
-    for q in qs:
-        t0 = time.perf_counter()
-        emb.embed([q])
-        embed_t.append(time.perf_counter() - t0)
-    out["embed_query"] = lat(embed_t)
+    out["embed_query"] = _timed_queries(lambda q: emb.embed([q]), qs, emb)
+    out["embed_query_torch"] = _timed_queries(lambda q: starter.embed([q]), qs, starter)
     for method in ("dense", "bm25", "hybrid"):
         retr.search("warm up " + method, method=method)
-        times = []
-        for q in qs:
-            emb._query_cache.clear()  # a new question: its embedding is not cached
-            t0 = time.perf_counter()
-            retr.search(q, method=method)
-            times.append(time.perf_counter() - t0)
-        out[method] = lat(times)
+        out[method] = _timed_queries(lambda q, m=method: retr.search(q, method=m), qs, emb)
     for q in qs:
-        emb.embed_query(q)  # fill the cache (it was cleared before each timed query above)
+        emb.embed_query(q)  # the same questions again: the query-embedding cache answers
     times = []
-    for q in qs:  # the same questions again: the query-embedding cache answers
+    for q in qs:
         t0 = time.perf_counter()
         retr.search(q, method="hybrid")
         times.append(time.perf_counter() - t0)
     out["hybrid_cached_embedding"] = lat(times)
-    base = _baseline().retriever(base_dir, emb, 10)
+    base = _baseline().retriever(base_dir, starter, 10, base_name)
     base("warm up")
-    times = []
-    for q in qs:
-        emb._query_cache.clear()
-        t0 = time.perf_counter()
-        base(q)
-        times.append(time.perf_counter() - t0)
-    out["baseline_dense"] = lat(times)
-    # The same with one intra-op thread: on a loaded 2-core machine torch's second thread mostly waits.
-    import torch
-
-    torch.set_num_threads(1)
-    one: dict[str, Any] = {}
-    for name, fn in (("hybrid", lambda q: retr.search(q, method="hybrid")), ("baseline_dense", base)):
-        times = []
-        for q in qs:
-            emb._query_cache.clear()
-            t0 = time.perf_counter()
-            fn(q)
-            times.append(time.perf_counter() - t0)
-        one[name] = lat(times)
-    out["one_thread"] = one
+    out["baseline_dense"] = _timed_queries(base, qs, starter)
     return out
 
 
@@ -363,27 +347,43 @@ def stage_cold(args: argparse.Namespace, work: Path) -> dict:
         _baseline_collection(Path(args.index), work / "baseline_10k")
     qs = questions()
     helps = [_timed([rag, "--help"])[0] for _ in range(args.cold_runs + 2)]
-    asks, rss, codes = [], [], []
-    for q in qs[: args.cold_runs]:
-        s, code, mb = _timed([rag, "--index", str(args.index), "ask", q, "--mode", "extractive"])
-        asks.append(s)
-        rss.append(mb)
-        codes.append(code)
-    one = []
-    for q in qs[: args.cold_runs]:
-        one.append(_timed([rag, "--index", str(args.index), "ask", q, "--mode", "extractive"],
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})[0])
+
+    def asks(backend: str) -> tuple[list[float], list[int], list[int]]:
+        env = {**os.environ, "RAG_EMBED_BACKEND": backend}
+        runs = [_timed([rag, "--index", str(args.index), "ask", q, "--mode", "extractive"], env=env)
+                for q in qs[: args.cold_runs]]
+        return [r[0] for r in runs], [r[1] for r in runs], [r[2] for r in runs]
+
+    onnx, codes, rss = asks("auto")
+    torch_, codes_t, _ = asks("torch")
     base, base_rss = [], []
     for q in qs[: args.cold_runs]:
         s, code, mb = _timed([sys.executable, str(HERE / "baseline.py"), "search", str(work / "baseline_10k"), q])
         base.append(s)
         base_rss.append(mb)
         codes.append(code)
-    return {"rag_help": lat(helps), "rag_ask": lat(asks), "rag_ask_peak_rss_mb": max(rss),
-            "rag_ask_omp1": lat(one), "baseline_search": lat(base), "baseline_search_peak_rss_mb": max(base_rss),
-            "exit_codes": codes,
+    return {"rag_help": lat(helps), "rag_ask": lat(onnx), "rag_ask_peak_rss_mb": max(rss),
+            "rag_ask_torch_backend": lat(torch_), "baseline_search": lat(base),
+            "baseline_search_peak_rss_mb": max(base_rss), "exit_codes": codes + codes_t,
             "note": "baseline: bench/baseline.py search over the 10k baseline collection (retrieval only; "
                     "the starter has no answerer without an LLM)"}
+
+
+def _sentence_vectors_for(engine: Any, qs: list[str]) -> int:
+    """Store sentence vectors for the passages these questions retrieve, if the index lacks them (a bench index
+    is built without, to save time): the same lookups as a fully backfilled index for these questions."""
+    from rag import sentence_vectors
+    from rag.answer import split_question
+
+    pids = {h.pid for q in qs for part in {q, *split_question(q)} for h in engine.search(part)}
+    catalog = engine.index().catalog
+    missing = sorted(pids - set(catalog.sentence_vectors(pids, sentence_vectors.VERSION)))
+    passages = catalog.passages(missing)
+    docs = {d: catalog.doc(d) for d in {p.doc_id for p in passages.values()}}
+    todo = [(pid, getattr(docs[p.doc_id], "title", None), p.text) for pid, p in passages.items()]
+    if todo:
+        catalog.put_sentence_vectors(sentence_vectors.compute(engine.embedder, todo), sentence_vectors.VERSION)
+    return len(todo)
 
 
 def stage_warm(args: argparse.Namespace, work: Path) -> dict:
@@ -397,26 +397,25 @@ def stage_warm(args: argparse.Namespace, work: Path) -> dict:
     engine = Engine(Settings(index_dir=Path(args.index)))
     engine.ask("What happened to the warm-up question?", mode="extractive")
     qs = questions()
-    totals, retrieve, answer = [], [], []
-    refused = 0
-    for q in qs:
-        t0 = time.perf_counter()
-        a = engine.ask(q, mode="extractive")
-        totals.append(time.perf_counter() - t0)
-        retrieve.append(a.timings_ms.get("retrieve", 0) / 1000)
-        answer.append(a.timings_ms.get("answer", 0) / 1000)
-        refused += a.refused
-    import torch
+    added = _sentence_vectors_for(engine, qs)
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the same questions with one intra-op thread (embedding cache cleared)
-    engine.embedder._query_cache.clear()
-    one = []
-    for q in qs:
-        t0 = time.perf_counter()
-        engine.ask(q, mode="extractive")
-        one.append(time.perf_counter() - t0)
-    torch.set_num_threads(threads)
+    def run() -> tuple[list[float], list[float], list[float], int]:
+        engine.embedder._query_cache.clear()
+        totals, retrieve, answer, refused = [], [], [], 0
+        for q in qs:
+            t0 = time.perf_counter()
+            a = engine.ask(q, mode="extractive")
+            totals.append(time.perf_counter() - t0)
+            retrieve.append(a.timings_ms.get("retrieve", 0) / 1000)
+            answer.append(a.timings_ms.get("answer", 0) / 1000)
+            refused += a.refused
+        return totals, retrieve, answer, refused
+
+    stored = engine.stored_sentence_vectors
+    engine.stored_sentence_vectors = lambda pids: {}  # type: ignore[method-assign]  # as before: embed sentences now
+    slow = run()[0]
+    engine.stored_sentence_vectors = stored  # type: ignore[method-assign]
+    totals, retrieve, answer, refused = run()
     engine.embedder._query_cache.clear()
     prof = cProfile.Profile()
     prof.enable()
@@ -427,7 +426,8 @@ def stage_warm(args: argparse.Namespace, work: Path) -> dict:
     pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(45)
     (RESULTS / "profile_warm_ask.txt").write_text(buf.getvalue())
     return {"ask": lat(totals), "retrieve": lat(retrieve), "answer": lat(answer), "refused": refused,
-            "questions": len(qs), "torch_threads": threads, "ask_one_thread": lat(one)}
+            "questions": len(qs), "backend": engine.embedder.backend, "sentence_vectors_added": added,
+            "ask_embedding_sentences_at_query_time": lat(slow)}
 
 
 # -- the parent -------------------------------------------------------------------------------------------
@@ -452,10 +452,13 @@ def summarise(r: dict) -> dict:
     io_, ib = r.get("ingest_ours"), r.get("ingest_baseline")
     if io_ and ib:
         s["ingest"] = {k: {"ours": io_[k], "baseline": ib[k], "ratio": ratio(io_[k], ib[k])}
-                       for k in ("chunks_per_s", "tokens_per_s", "offered_tokens_per_s", "seconds", "peak_rss_mb")}
+                       for k in ("chunks_per_s", "chunks_per_s_searchable", "tokens_per_s", "offered_tokens_per_s",
+                                     "seconds", "peak_rss_mb")}
         s["ingest"]["articles"] = io_["articles"]
         s["ingest"]["chunks"] = {"ours": io_["chunks"], "baseline": ib["chunks"]}
         s["ingest"]["embed_share"] = {"ours": io_["embed_share"], "baseline": ib["embed_share"]}
+        s["ingest"]["backend"] = {"ours": io_["backend"], "baseline": ib["backend"]}
+        s["ingest"]["sentence_vector_seconds"] = io_["sentence_vector_seconds"]
     for size in ("10k", "100k"):
         q = r.get(f"query_{size}")
         if q:
@@ -465,7 +468,7 @@ def summarise(r: dict) -> dict:
                                   **{m: {**q[m], "p50_ratio_to_baseline": ratio(q[m]["p50_ms"], b["p50_ms"]),
                                          "p95_ratio_to_baseline": ratio(q[m]["p95_ms"], b["p95_ms"])}
                                      for m in ("dense", "bm25", "hybrid", "hybrid_cached_embedding")},
-                                  "one_thread": q.get("one_thread")}
+                                  "embed_query_torch": q.get("embed_query_torch")}
     c = r.get("cold")
     if c:
         s["cold"] = {"rag_help_p50_ms": c["rag_help"]["p50_ms"], "rag_ask_p50_ms": c["rag_ask"]["p50_ms"],
@@ -473,7 +476,7 @@ def summarise(r: dict) -> dict:
                      "ratio": ratio(c["rag_ask"]["p50_ms"], c["baseline_search"]["p50_ms"]),
                      "rag_ask_peak_rss_mb": c["rag_ask_peak_rss_mb"],
                      "baseline_peak_rss_mb": c["baseline_search_peak_rss_mb"],
-                     "rag_ask_omp1_p50_ms": c["rag_ask_omp1"]["p50_ms"],
+                     "rag_ask_torch_backend_p50_ms": c["rag_ask_torch_backend"]["p50_ms"],
                      "target_ms": 6000, "met": c["rag_ask"]["p50_ms"] < 6000}
     w = r.get("warm")
     if w:
@@ -482,9 +485,8 @@ def summarise(r: dict) -> dict:
                              "answer_p50_ms": w["answer"]["p50_ms"], "peak_rss_mb": w["peak_rss_mb"],
                              "baseline_dense_retrieval_p50_ms": b.get("p50_ms"),
                              "ratio": ratio(w["ask"]["p50_ms"], b.get("p50_ms")),
-                             "one_thread": w["ask_one_thread"],
-                             "target_ms": 150, "met": w["ask"]["p50_ms"] < 150,
-                             "met_one_thread": w["ask_one_thread"]["p50_ms"] < 150}
+                             "embedding_sentences_at_query_time": w["ask_embedding_sentences_at_query_time"],
+                             "target_ms": 150, "met": w["ask"]["p50_ms"] < 150}
     return s
 
 
@@ -498,13 +500,14 @@ def plot(s: dict, path: Path) -> None:
     ax = axes[0]
     if "ingest" in s:
         ing = s["ingest"]
-        labels = ["chunks/s", "tokens/s (read)"]
-        ours = [ing["chunks_per_s"]["ours"], ing["tokens_per_s"]["ours"] / 100]
-        base = [ing["chunks_per_s"]["baseline"], ing["tokens_per_s"]["baseline"] / 100]
+        labels = ["chunks/s\n(searchable)", "chunks/s\n(with sentences)", "tokens/s ÷ 100"]
+        ours = [ing["chunks_per_s_searchable"]["ours"], ing["chunks_per_s"]["ours"], ing["tokens_per_s"]["ours"] / 100]
+        base = [ing["chunks_per_s_searchable"]["baseline"], ing["chunks_per_s"]["baseline"],
+                ing["tokens_per_s"]["baseline"] / 100]
         x = range(len(labels))
         ax.bar([i - 0.2 for i in x], ours, 0.4, label="citable")
         ax.bar([i + 0.2 for i in x], base, 0.4, label="baseline")
-        ax.set_xticks(list(x), ["chunks/s", "tokens/s ÷ 100"])
+        ax.set_xticks(list(x), labels)
         ax.set_title(f"Ingest ({ing['articles']} BBC articles)")
         ax.legend()
     ax = axes[1]

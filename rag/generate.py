@@ -65,7 +65,7 @@ def answer_stream(engine: Engine, question: str, k: int | None, filters: Filters
     if not hits:
         yield fallback("no passage matched the question, so the model was not asked", False)
         return
-    evidence = [_evidence(engine, i + 1, h) for i, h in enumerate(hits)]
+    evidence = [passage_evidence(engine, i + 1, h) for i, h in enumerate(hits)]
     t2 = time.perf_counter()
     pieces: list[str] = []
     try:
@@ -97,7 +97,7 @@ def answer_stream(engine: Engine, question: str, k: int | None, filters: Filters
     yield Event("answer", answer=ans)
 
 
-def _evidence(engine: Engine, n: int, hit: Hit) -> Evidence:
+def passage_evidence(engine: Engine, n: int, hit: Hit) -> Evidence:
     """A retrieved passage, its text read back from the canonical text so offsets hold by construction."""
     text = engine.index().catalog.text(hit.doc_id)[hit.start:hit.end]
     return Evidence(n, text, hit.start, hit.title, hit.date, instruction_spans(text))

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from rag import sentence_vectors
 from rag.chunk import Passage, chunk_spans, make_passages
 from rag.documents import BadFile, Document, find_files, read_document
 from rag.embed import Embedder
@@ -35,6 +36,7 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    sentence_seconds: float = 0.0  # of ``seconds``: embedding each passage's sentences for the answerer (last)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -42,7 +44,8 @@ class IngestReport:
     def summary(self) -> str:
         return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed; "
                 f"{self.passages} passages embedded; {len(self.warnings)} skipped; "
-                f"{len(self.duplicates)} identical to another file; {self.seconds:.1f}s")
+                f"{len(self.duplicates)} identical to another file; {self.seconds:.1f}s "
+                f"({self.sentence_seconds:.1f}s of it embedding sentences for answers)")
 
 
 def ingest(paths: list[Path], settings: Settings, embedder: Embedder, prune: bool = False,
@@ -90,6 +93,8 @@ def ingest(paths: list[Path], settings: Settings, embedder: Embedder, prune: boo
             report.removed = len(gone)
         if todo or report.removed or index.lexical().generation != index.catalog.generation():
             index.rebuild_lexical()
+        if settings.sentence_vectors:
+            report.sentence_seconds = _backfill_sentence_vectors(index, embedder)
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -110,6 +115,23 @@ def _index_batch(batch: list[Document], known: dict[str, tuple[str, str]], index
     index.commit(items)
     index.vectors.delete(old)
     return len(passages)
+
+
+def _store_sentence_vectors(index: Index, embedder: Embedder, passages: list[tuple[str, str | None, str]]) -> None:
+    index.catalog.put_sentence_vectors(sentence_vectors.compute(embedder, passages), sentence_vectors.VERSION)
+
+
+def _backfill_sentence_vectors(index: Index, embedder: Embedder, batch: int = 256) -> float:
+    """Sentence vectors for every passage that lacks them: the new ones, after all passages are searchable (an
+    interrupted run leaves a usable index; answers embed missing sentences on the fly), and those of an index
+    built by an older version. Server mode keeps none."""
+    t0 = time.perf_counter()
+    while index.remote is None:
+        todo = index.catalog.without_sentence_vectors(sentence_vectors.VERSION, batch)
+        if not todo:
+            break
+        _store_sentence_vectors(index, embedder, todo)
+    return time.perf_counter() - t0
 
 
 def embed_text(title: str, passage: str) -> str:

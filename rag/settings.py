@@ -24,6 +24,10 @@ class Settings:
     answer_threshold: float = 0.70  # extractive: refuse below this sentence score (calibrated on the dev sets)
     max_answer_sentences: int = 3
     embed_batch: int = 64
+    embed_backend: str = "auto"  # onnx | torch | auto (onnx when it can be prepared: same vectors, faster)
+    threads: int = 0  # model threads for bulk embedding, e.g. ingest (0: every core); a question always uses one
+    cache_dir: Path | None = None  # where the ONNX export is kept (default ~/.cache/citable)
+    sentence_vectors: bool = True  # ingest embeds every sentence too, so that answers embed only the question
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = field(default=None, repr=False)
@@ -52,6 +56,10 @@ class Settings:
             answer_threshold=float(_env("RAG_ANSWER_THRESHOLD", str(d.answer_threshold))),
             max_answer_sentences=int(_env("RAG_MAX_ANSWER_SENTENCES", str(d.max_answer_sentences))),
             embed_batch=int(_env("RAG_EMBED_BATCH", str(d.embed_batch))),
+            embed_backend=_env("RAG_EMBED_BACKEND", d.embed_backend) or d.embed_backend,
+            threads=int(_env("RAG_THREADS", str(d.threads))),
+            cache_dir=Path(c) if (c := _env("RAG_CACHE_DIR")) else None,
+            sentence_vectors=(_env("RAG_SENTENCE_VECTORS", "1") or "1").lower() not in ("0", "false", "no", "off"),
             llm_base_url=_env("RAG_LLM_BASE_URL"),
             llm_model=_env("RAG_LLM_MODEL"),
             llm_api_key=_env("OPENAI_API_KEY"),

@@ -469,6 +469,9 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                 with gr.Row():
                     pick = gr.Dropdown(label="Article to remove", choices=[], elem_id="remove-pick", scale=4)
                     remove_btn = gr.Button("Remove article", variant="stop", elem_id="remove", scale=1)
+            from rag.ui_reports import report_tabs
+
+            report_tabs(gr, engine, exports)  # Briefing and Check
 
         inputs = [question, turns, mode, k, since, until, source]
         outputs = [chatbot, sources, turns, question, export_btn]
@@ -487,8 +490,14 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
 def launch_kwargs(settings: Settings) -> dict[str, Any]:
     """Everything ``launch`` needs: where to listen, login, upload limit, and the page's CSS and JS."""
     return {"server_name": settings.host, "server_port": settings.port, "auth": parse_auth(settings.auth),
-            "max_file_size": int(settings.max_upload_mb * 1024 * 1024), "show_error": False, "css": CSS,
+            "max_file_size": int(settings.max_upload_mb * 1024 * 1024), "show_error": False, "css": CSS + _report_css(),
             "js": SELECT_JS, "footer_links": ["api"]}
+
+
+def _report_css() -> str:
+    from rag.ui_reports import CSS as REPORT_CSS
+
+    return REPORT_CSS
 
 
 def serve(settings: Settings) -> None:

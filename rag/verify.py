@@ -79,6 +79,10 @@ _NEGATION = re.compile(
     r"refute|refutes|rejected|lacks|lack|lacked|lacking|unable|unwilling|refused|refuse)\b|n't\b", re.I)
 
 
+_REQUEST = re.compile(r"\b(?:asked|asks|ask|told|tells|urged|urges|requested|requests|ordered|warned|advised|"
+                      r"begged|pressed|persuaded|called on)\b[^.,;]{0,40}$", re.I)
+
+
 def numbers(text: str) -> list[tuple[str, float]]:
     """Quantities as written and their values: '$3.6 billion' and '3.6bn' are both 3.6e9."""
     out = []
@@ -167,6 +171,36 @@ def missing_facts(sentence: str, sources: list[Evidence]) -> list[str]:
     return problems
 
 
+def differing_facts(sentence: str, source: str) -> list[str]:
+    """The facts of ``sentence`` that ``source`` states differently: a number, date or name the source lacks
+    where it gives another of the same kind ('$4.6 billion' where it says '$3.6 billion', 'Kahl' for 'Bremmer').
+    Only meaningful when both speak of the same thing; the caller judges that."""
+    out = []
+    src_nums = [(s, v) for s, v in numbers(source) if v != 1.0]
+    claim_vals = [v for _, v in numbers(sentence)]
+    for shown, v in numbers(sentence):
+        if v == 1.0 or any(abs(v - x) <= 1e-9 * max(1.0, abs(x)) for _, x in src_nums):
+            continue
+        other = [s for s, x in src_nums if _is_year(x) == _is_year(v) and x not in claim_vals]
+        if other:
+            out.append(f"the source says {other[0]!r}, not {shown!r}")
+    src_months, claim_months = months(source), months(sentence)
+    for mo in sorted(claim_months - src_months):
+        if src_months - claim_months:
+            out.append(f"the source says {sorted(src_months - claim_months)[0].title()!r}, not {mo.title()!r}")
+    words, claim_words = set(_words(source)), set(_words(sentence))
+    others = [n for n in dict.fromkeys(names(source)) if not _name_in(n, claim_words)]
+    missing = [n for n in dict.fromkeys(names(sentence)) if not _name_in(n, words)]
+    if missing and others:  # one message: "the source names 'Ian Bremmer', not 'Fiona Hill'"
+        shown = " ".join(others[:len(missing)]) if len(others) == len(missing) else ", ".join(others[:4])
+        out.append(f"the source names {shown!r}, not {' '.join(missing)!r}")
+    return out
+
+
+def _is_year(v: float) -> bool:
+    return v.is_integer() and 1900 <= v <= 2100
+
+
 def _date_words(date: str | None) -> str:
     if not date or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
         return ""
@@ -191,6 +225,8 @@ def negation_scopes(text: str) -> list[set[str]]:
     t = normalize(text)
     out = []
     for m in _NEGATION.finditer(t):
+        if _REQUEST.search(t[:m.start()]) and re.match(r"\s*to\b", t[m.end():]):
+            continue  # "asked him not to activate it" is a request, not a statement that it was not activated
         clause = re.split(r"[,.;:!?]", t[m.end():m.end() + 80], maxsplit=1)[0]
         scope = set(terms(clause)[:3])
         if scope:

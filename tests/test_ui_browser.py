@@ -249,3 +249,57 @@ def test_ask_json_endpoint(server):  # noqa: ANN001
     assert result["refused"] is False and "Wall Street Journal" in result["answer"]
     c = result["citations"][0]
     assert (ROOT / c["source"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["quote"]
+
+
+def test_briefing_tab_shows_cited_sections_and_exports(page, shots: Path):  # noqa: ANN001
+    page.get_by_role("tab", name="Briefing").click()
+    page.locator("#brief-topic input, #brief-topic textarea").first.fill("Musk's contacts with Putin")
+    page.locator("#brief").click()
+    report = page.locator("#briefing .briefing")
+    report.wait_for(timeout=180_000)
+    text = report.inner_text()
+    for heading in ("Summary", "Key facts and figures", "Timeline", "Who's who", "Conflicting accounts",
+                    "Open questions", "Sources"):
+        assert heading in text
+    assert "late 2022" in text and "date unknown" in text and "In June this year" in text
+    assert report.locator(".cite-badge").count() >= 5
+    marks = report.locator(".source-card mark")
+    assert marks.count() >= 5
+    original = " ".join((SEEDS / "000_1d78f71aed52c027.txt").read_text(encoding="utf-8").split()) + " ".join(
+        (SEEDS / "004_b1b54881a5237c4c.txt").read_text(encoding="utf-8").split())
+    assert all(" ".join(marks.nth(i).inner_text().split()) in original for i in range(marks.count()))
+    assert report.locator(".conflicts .side.denial").count() >= 1
+    page.screenshot(path=str(shots / "briefing.png"), full_page=True)
+    with page.expect_download() as dl:
+        page.locator("#brief-md").click()
+    assert Path(dl.value.path()).read_text(encoding="utf-8").startswith("# Briefing: Musk's contacts with Putin")
+
+
+def test_check_tab_labels_pasted_claims(page, shots: Path):  # noqa: ANN001
+    page.get_by_role("tab", name="Check").click()
+    page.locator("#check-text textarea").fill(
+        "Musk has put at least $75 million into a super PAC that supports Trump. "
+        "SpaceX spent around $50 million on free Starlink services for Ukraine. "
+        "Tesla plans to build a new battery factory in Poland next year.")
+    page.locator("#check").click()
+    result = page.locator("#check-result .check")
+    result.wait_for(timeout=180_000)
+    claims = result.locator(".claim")
+    assert claims.count() == 3
+    assert [(claims.nth(i).get_attribute("class") or "").split()[-1] for i in range(3)] == [
+        "supported", "contradicted", "not_found"]
+    assert "1 of 3 claims supported" in result.inner_text()
+    assert "$75 million" in claims.nth(0).locator("blockquote").inner_text()
+    page.screenshot(path=str(shots / "check.png"), full_page=True)
+
+
+def test_briefing_of_an_article_full_of_markup_shows_it_as_text(page):  # noqa: ANN001
+    page.get_by_role("tab", name="Briefing").click()
+    page.locator("#brief-topic input, #brief-topic textarea").first.fill("Zorblat Foundry telescopes")
+    page.locator("#brief").click()
+    report = page.locator("#briefing .briefing")
+    report.wait_for(timeout=180_000)
+    assert "Ines Varga" in report.inner_text()
+    assert report.locator("script, img").count() == 0
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__xss") is None and page.dialogs == []

@@ -1,0 +1,129 @@
+"""Grounding check: each sentence of a text is a claim, labelled against the best evidence in the corpus.
+
+supported: a retrieved passage supports it by the same checks as a generated answer (rag/verify.py: facts
+present, negation agrees, meaning close); contradicted: the closest evidence speaks of the same thing (close in
+meaning, most of the claim's other words present) but states a different number, date or name, or negates it;
+not_found: nothing close enough.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rag.brief_types import CheckReport, ClaimEvidence, ClaimResult
+from rag.generate import passage_evidence
+from rag.markers import MARKER
+from rag.retrieve import Filters, Hit
+from rag.text import sentence_spans, terms
+from rag.verify import Evidence, Verdict, Verifier, contradicts, differing_facts, missing_facts, names, numbers
+
+if TYPE_CHECKING:
+    from rag.engine import Engine
+
+MIN_WORDS = 3  # shorter lines (headings, list labels) are not claims
+MAX_CLAIMS = 200
+SAME_THING_COVERAGE = 0.5  # share of the claim's other content words the evidence must hold to be "the same thing"
+# Similar meaning is not enough to call a claim supported: the quote must also hold a good share of its words
+# (the embedding model scores "Putin gave Musk a medal" close to any sentence about Putin and Musk).
+SUPPORT_COVERAGE, CLOSE_MEANING = 0.4, 0.8
+_MARKERS = re.compile(rf"\s*{MARKER.pattern}", re.I)  # citation markers of a checked answer: not claims
+_BULLET = re.compile(r"^(?:[-*•]\s+|\d{1,3}[.)]\s+)")
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str  # as written (bullet and citation markers removed)
+    start: int
+    end: int
+
+
+def split_claims(text: str) -> list[Claim]:
+    """The sentences of ``text`` worth checking, in order, with their offsets."""
+    out = []
+    for a, b in sentence_spans(text):
+        bullet = _BULLET.match(text[a:b])
+        a += bullet.end() if bullet else 0
+        clean = " ".join(_MARKERS.sub("", text[a:b]).split())
+        if len(re.findall(r"[A-Za-z0-9]+", clean)) >= MIN_WORDS:
+            out.append(Claim(clean, a, b))
+    return out[:MAX_CLAIMS]
+
+
+def check_text(engine: Engine, text: str, k: int | None = None, filters: Filters | None = None) -> CheckReport:
+    t0 = time.perf_counter()
+    claims = split_claims(text)
+    if not claims:
+        raise ValueError("the text has no sentences to check")
+    retriever = engine.retriever()
+    items: list[tuple[str, list[Evidence], list[int]]] = []
+    owners: list[tuple[int, Hit]] = []
+    shared: dict[str, Evidence] = {}  # one object per passage: the verifier embeds each passage's sentences once
+    for i, claim in enumerate(claims):
+        for hit in retriever.search(claim.text, k, filters):
+            ev = shared.setdefault(hit.pid, passage_evidence(engine, len(shared) + 1, hit))
+            items.append((claim.text, [ev], []))
+            owners.append((i, hit))
+    t1 = time.perf_counter()
+    # One batch: every claim and every sentence of its retrieved passages are embedded together.
+    verdicts = Verifier(engine.embedder, engine.settings.support_threshold).check_many(items)
+    found: list[list[tuple[Verdict, Hit]]] = [[] for _ in claims]
+    for (i, hit), v in zip(owners, verdicts, strict=True):
+        found[i].append((v, hit))
+    results = [label_claim(engine, c, f) for c, f in zip(claims, found, strict=True)]
+    t2 = time.perf_counter()
+    return CheckReport(results, {"retrieve": (t1 - t0) * 1000, "verify": (t2 - t1) * 1000, "total": (t2 - t0) * 1000})
+
+
+def label_claim(engine: Engine, claim: Claim, found: list[tuple[Verdict, Hit]]) -> ClaimResult:
+    """The label of one claim from the verdicts of its retrieved passages (each checked on its own)."""
+    spans = [(v, hit) for v, hit in found if v.spans]
+    if not spans:
+        return ClaimResult(claim.text, "not_found", None, "no passage matched", claim.start, claim.end)
+    supported = [(v, hit, ev) for v, hit in spans if v.supported
+                 and _states(claim.text, (ev := _evidence(engine, hit, v)).quote, v.spans[0].similarity)]
+    if supported:
+        v, hit, ev = max(supported, key=lambda x: x[0].score)
+        return ClaimResult(claim.text, "supported", ev, f"support {v.score:.2f}", claim.start, claim.end)
+    for v, hit in sorted(spans, key=lambda x: -x[0].spans[0].similarity)[:3]:
+        ev = _evidence(engine, hit, v)
+        reason = _contradiction(claim.text, ev.quote, v.spans[0].similarity, engine.settings.support_threshold)
+        if reason:
+            return ClaimResult(claim.text, "contradicted", ev, reason, claim.start, claim.end)
+    best = max(s.similarity for v, _ in spans for s in v.spans)
+    return ClaimResult(claim.text, "not_found", None, f"no passage states it (closest similarity {best:.2f})",
+                       claim.start, claim.end)
+
+
+def _states(claim: str, quote: str, similarity: float) -> bool:
+    return similarity >= CLOSE_MEANING or _coverage(claim, quote) >= SUPPORT_COVERAGE
+
+
+def _contradiction(claim: str, quote: str, similarity: float, threshold: float) -> str | None:
+    """Why ``quote`` contradicts ``claim``, when both speak of the same thing; else None."""
+    if similarity < threshold or _coverage(claim, quote) < SAME_THING_COVERAGE:
+        return None
+    diffs = differing_facts(claim, quote)
+    if diffs:
+        return "; ".join(diffs)
+    if contradicts(claim, quote) and not missing_facts(claim, [Evidence(1, quote, 0)]):
+        return "the source states the opposite (negation differs)"
+    return None
+
+
+def _coverage(claim: str, quote: str) -> float:
+    """Share of the claim's content words, other than its numbers and names, that the quote holds."""
+    facts = {t for s, _ in numbers(claim) for t in terms(s)} | {t for n in names(claim) for t in terms(n)}
+    own = [t for t in dict.fromkeys(terms(claim)) if t not in facts]
+    if not own:
+        return 1.0
+    have = set(terms(quote))
+    return sum(t in have for t in own) / len(own)
+
+
+def _evidence(engine: Engine, hit: Hit, v: Verdict) -> ClaimEvidence:
+    span = v.spans[0]
+    c = engine.cite(1, hit, span.start, span.end)
+    return ClaimEvidence(c.source, c.start, c.end, c.quote, c.title, c.date)
