@@ -100,6 +100,9 @@ def _torch_encoder(embedder: Embedder, threads: int) -> Callable[[list[str]], np
 
 
 def default_cache_dir() -> Path:
+    """RAG_CACHE_DIR, else the user's cache folder (for callers without a Settings object)."""
+    if os.environ.get("RAG_CACHE_DIR"):
+        return Path(os.environ["RAG_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "citable"
 
