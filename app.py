@@ -1,7 +1,8 @@
-"""Starts the web app; all of it lives in rag/ui.py."""
+"""Starts the web app (the same as `rag serve`); all of it lives in rag/ui.py."""
 
-from rag.settings import Settings
-from rag.ui import serve
+import sys
+
+from rag.cli import main
 
 if __name__ == "__main__":
-    serve(Settings.from_env())
+    sys.exit(main(["serve"]))

@@ -123,3 +123,12 @@ def test_eval_rejects_a_bad_question_file(index_arg, tmp_path: Path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{not json}\n")
     assert "not valid JSON" in one_line_error(run(*index_arg, "eval", str(bad)))
+
+
+def test_app_py_with_a_bad_login_setting_is_one_line_not_a_traceback():
+    import os
+
+    proc = subprocess.run([sys.executable, str(ROOT / "app.py")], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "RAG_AUTH": "no-colon"}, cwd=ROOT)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "rag: error: RAG_AUTH must be user:password"
