@@ -375,6 +375,7 @@ def _sentence_vectors_for(engine: Any, qs: list[str]) -> int:
     is built without, to save time): the same lookups as a fully backfilled index for these questions."""
     from rag import sentence_vectors
     from rag.answer import split_question
+    from rag.ingest import store_sentence_vectors
 
     pids = {h.pid for q in qs for part in {q, *split_question(q)} for h in engine.search(part)}
     catalog = engine.index().catalog
@@ -383,7 +384,7 @@ def _sentence_vectors_for(engine: Any, qs: list[str]) -> int:
     docs = {d: catalog.doc(d) for d in {p.doc_id for p in passages.values()}}
     todo = [(pid, getattr(docs[p.doc_id], "title", None), p.text) for pid, p in passages.items()]
     if todo:
-        catalog.put_sentence_vectors(sentence_vectors.compute(engine.embedder, todo), sentence_vectors.VERSION)
+        store_sentence_vectors(engine.index(), engine.embedder, todo)
     return len(todo)
 
 

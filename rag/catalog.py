@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -117,15 +117,17 @@ class Catalog:
             "SELECT p.pid, p.text, COALESCE(d.title, '') FROM passages p JOIN docs d USING(doc_id) "
             "ORDER BY p.pid").fetchall()
 
-    def passages(self, pids: Iterable[str]) -> dict[str, Passage]:
+    def _by_pids(self, query: str, pids: Iterable[str], *args: object) -> Iterator[tuple]:
+        """Rows of ``query`` (ending in ``pid IN ({})``) for ``pids``, 500 at a time (SQLite's variable limit)."""
         pids = list(pids)
-        out: dict[str, Passage] = {}
         conn = self._conn()
         for i in range(0, len(pids), 500):
             part = pids[i : i + 500]
-            q = f"SELECT pid, doc_id, ord, start, end, text FROM passages WHERE pid IN ({','.join('?' * len(part))})"
-            out.update({r[0]: Passage(*r) for r in conn.execute(q, part)})
-        return out
+            yield from conn.execute(query.format(",".join("?" * len(part))), [*args, *part])
+
+    def passages(self, pids: Iterable[str]) -> dict[str, Passage]:
+        rows = self._by_pids("SELECT pid, doc_id, ord, start, end, text FROM passages WHERE pid IN ({})", pids)
+        return {r[0]: Passage(*r) for r in rows}
 
     def pids(self) -> set[str]:
         return {r[0] for r in self._conn().execute("SELECT pid FROM passages")}
@@ -156,14 +158,8 @@ class Catalog:
 
     def sentence_vectors(self, pids: Iterable[str], version: int) -> dict[str, bytes]:
         """pid -> stored sentence vectors (see :mod:`rag.sentence_vectors`) of the given version."""
-        pids = list(pids)
-        out: dict[str, bytes] = {}
-        conn = self._conn()
-        for i in range(0, len(pids), 500):
-            part = pids[i : i + 500]
-            q = f"SELECT pid, vecs FROM sentence_vectors WHERE version=? AND pid IN ({','.join('?' * len(part))})"
-            out.update(conn.execute(q, [version, *part]).fetchall())
-        return out
+        return dict(self._by_pids("SELECT pid, vecs FROM sentence_vectors WHERE version=? AND pid IN ({})", pids,
+                                  version))
 
     def without_sentence_vectors(self, version: int, limit: int) -> list[tuple[str, str | None, str]]:
         """(pid, title, passage text) of passages that have no sentence vectors of ``version`` yet."""

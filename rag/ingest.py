@@ -117,7 +117,7 @@ def _index_batch(batch: list[Document], known: dict[str, tuple[str, str]], index
     return len(passages)
 
 
-def _store_sentence_vectors(index: Index, embedder: Embedder, passages: list[tuple[str, str | None, str]]) -> None:
+def store_sentence_vectors(index: Index, embedder: Embedder, passages: list[tuple[str, str | None, str]]) -> None:
     index.catalog.put_sentence_vectors(sentence_vectors.compute(embedder, passages), sentence_vectors.VERSION)
 
 
@@ -130,7 +130,7 @@ def _backfill_sentence_vectors(index: Index, embedder: Embedder, batch: int = 25
         todo = index.catalog.without_sentence_vectors(sentence_vectors.VERSION, batch)
         if not todo:
             break
-        _store_sentence_vectors(index, embedder, todo)
+        store_sentence_vectors(index, embedder, todo)
     return time.perf_counter() - t0
 
 
