@@ -8,7 +8,7 @@ INDEX  ?= index
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
-.PHONY: install run ingest test lint eval clean browser bench
+.PHONY: install run ingest test lint eval clean browser bench judge
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,13 @@ bench: $(STAMP)
 	$(BIN)/python -c "import matplotlib" 2>/dev/null || $(BIN)/pip install -q --disable-pip-version-check -e '.[dev,bench]'
 	test -f $(BENCH_INDEX)/catalog.sqlite || RAG_SENTENCE_VECTORS=0 $(BIN)/rag --index $(BENCH_INDEX) ingest ../shared/corpora/bbc
 	$(BIN)/python bench/run.py --index $(BENCH_INDEX)
+
+# The learned judge (rag/judge.py): rebuilds rag/models/ from the question sets and QAGS in ../shared/eval, on CPU,
+# deterministically, and writes the cross-validated figures to bench/results/judge_cv.json. Needs a full BBC
+# index (JUDGE_BBC_INDEX, built once if missing, ~10 min on 2 cores). `make test` never retrains.
+JUDGE_BBC_INDEX ?= /tmp/citable-judge/bbc
+judge: $(STAMP)
+	$(BIN)/python -m rag.judge_train --bbc-index $(JUDGE_BBC_INDEX)
 
 clean:
 	rm -rf $(VENV) $(INDEX)

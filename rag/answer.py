@@ -14,7 +14,7 @@ the sentence after it, and up to two more that score nearly as well or cover que
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -117,6 +117,12 @@ def combine(features: tuple[float, ...]) -> float:
     dense, cov_s, cov_c, novelty, type_ok = features
     score = W_DENSE * dense + W_SENT * cov_s + W_CTX * cov_c + W_NOV * novelty
     return score if type_ok else score * TYPE_MISS
+
+
+def rescore(cands: list[Candidate], probs: np.ndarray) -> list[Candidate]:
+    """The candidates with the judge's probabilities as their scores, best first."""
+    out = [replace(c, score=float(p)) for c, p in zip(cands, probs, strict=True)]
+    return sorted(out, key=lambda c: -c.score)
 
 
 def is_statement(sentence: str) -> bool:

@@ -24,7 +24,7 @@ from rag.dates import MONTHS, find_dates, same_time
 from rag.results import Citation
 from rag.retrieve import Filters, Hit
 from rag.text import STOPWORDS, normalize, sentence_spans, terms
-from rag.verify import Evidence, Verifier, missing_facts, numbers
+from rag.verify import Evidence, missing_facts, numbers
 
 if TYPE_CHECKING:
     from rag.engine import Engine
@@ -408,7 +408,7 @@ def _verify(engine: Engine, b: Briefing, citations: list[Citation]) -> list[Cita
         claims += [(a, a.text, a.citations) for a in [*c.accounts, c.denial]]
     claims += [(t, t.text, t.citations) for t in b.timeline]
     claims += [(p, f"{p.name}, {p.role}", p.citations) for p in b.people]
-    verdicts = Verifier(engine.embedder, engine.settings.support_threshold).check_many(
+    verdicts = engine.verifier().check_many(
         [(text, [by_n[n] for n in ns], []) for _, text, ns in claims])
     bad = {id(obj) for (obj, _, _), v in zip(claims, verdicts, strict=True) if not v.supported}
     b.summary = [x for x in b.summary if id(x) not in bad]

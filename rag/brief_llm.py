@@ -12,7 +12,6 @@ from rag.llm import ChatModel, LLMError
 from rag.prompting import fill, load_prompt, passages_block
 from rag.results import LLMInfo
 from rag.retrieve import Hit
-from rag.verify import Verifier
 
 if TYPE_CHECKING:
     from rag.engine import Engine
@@ -48,7 +47,7 @@ def llm_summary(engine: Engine, topic: str, hits: list[Hit], mode: str,
     except LLMError as e:
         return None, LLMInfo(model._model or s.llm_model, e.called, str(e))
     parsed = markers.parse(text, len(evidence))
-    verdicts = Verifier(engine.embedder, s.support_threshold).check_many(
+    verdicts = engine.verifier().check_many(
         [(x.text, [evidence[n - 1] for n in x.markers], x.invalid) for x in parsed])
     items = [Item(x.text, list(dict.fromkeys(cite(hits[sp.n - 1], sp.start, sp.end) for sp in v.spans)), True, [])
              for x, v in zip(parsed, verdicts, strict=True) if v.supported and v.spans]

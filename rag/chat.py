@@ -19,15 +19,21 @@ History = list[tuple[str, str]]  # (question, answer) turns, oldest first
 _FOLLOW_UP_START = re.compile(
     r"^(?:and|but|so|also|then|what about|how about|and what about|what else|same for|"
     r"what of|or)\b", re.I)
-_PRONOUN = re.compile(r"\b(?:it|its|that|this|those|these|they|them|their|he|him|his|she|her|there|then|"
-                      r"the same|such)\b", re.I)
+# Pronouns that point back to someone or something named earlier.
+_PRONOUN = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her)\b", re.I)
+# Words that point back only in a question that names nothing itself: "that" also joins clauses ("reported that
+# Putin asked ..."), "there" also states existence ("Are there plans ...?").
+_WEAK_REFERENCE = re.compile(r"\b(?:that|this|those|these|there|then|the same|such)\b", re.I)
+_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’\-]+")
 
 
 def is_follow_up(question: str) -> bool:
-    """A question that leans on the conversation: opens with a connective, points back with a pronoun, or is
-    too short to stand alone."""
+    """A question that leans on the conversation: opens with a connective, points back with a pronoun while
+    naming at most one thing of its own, uses "that"/"there" while naming nothing, or is too short."""
     q = question.strip()
-    return bool(_FOLLOW_UP_START.match(q) or _PRONOUN.search(q) or len(terms(q)) < 2)
+    named = len(_NAME.findall(q))
+    return bool(_FOLLOW_UP_START.match(q) or (_PRONOUN.search(q) and named < 2)
+                or (_WEAK_REFERENCE.search(q) and named == 0) or len(terms(q)) < 2)
 
 
 def carry_over(question: str, history: History) -> str:

@@ -13,8 +13,11 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from rag.brief_types import CheckReport, ClaimEvidence, ClaimResult
 from rag.generate import passage_evidence
+from rag.judge_features import SUPPORT_FEATURES, alignment, content_tokens, support_features
 from rag.markers import MARKER
 from rag.retrieve import Filters, Hit
 from rag.text import sentence_spans, terms
@@ -57,43 +60,73 @@ def check_text(engine: Engine, text: str, k: int | None = None, filters: Filters
     claims = split_claims(text)
     if not claims:
         raise ValueError("the text has no sentences to check")
+    found = gather_evidence(engine, [c.text for c in claims], k, filters)
+    t1 = time.perf_counter()
+    judge = engine.judge
+    results = []
+    for c, f in zip(claims, found, strict=True):
+        probs = judge.supports(support_rows(engine, c.text, f))
+        results.append(label_claim(engine, c, f, probs, judge.support_threshold))
+    t2 = time.perf_counter()
+    return CheckReport(results, {"retrieve": (t1 - t0) * 1000, "verify": (t2 - t1) * 1000, "total": (t2 - t0) * 1000})
+
+
+def gather_evidence(engine: Engine, claims: list[str], k: int | None = None,
+                    filters: Filters | None = None) -> list[list[tuple[Verdict, Hit]]]:
+    """For each claim, its retrieved passages, each with the verifier's verdict (closest exact span)."""
     retriever = engine.retriever()
     items: list[tuple[str, list[Evidence], list[int]]] = []
     owners: list[tuple[int, Hit]] = []
     shared: dict[str, Evidence] = {}  # one object per passage: the verifier embeds each passage's sentences once
     for i, claim in enumerate(claims):
-        for hit in retriever.search(claim.text, k, filters):
+        for hit in retriever.search(claim, k, filters):
             ev = shared.setdefault(hit.pid, passage_evidence(engine, len(shared) + 1, hit))
-            items.append((claim.text, [ev], []))
+            items.append((claim, [ev], []))
             owners.append((i, hit))
-    t1 = time.perf_counter()
     # One batch: every claim and every sentence of its retrieved passages are embedded together.
     verdicts = Verifier(engine.embedder, engine.settings.support_threshold).check_many(items)
     found: list[list[tuple[Verdict, Hit]]] = [[] for _ in claims]
     for (i, hit), v in zip(owners, verdicts, strict=True):
         found[i].append((v, hit))
-    results = [label_claim(engine, c, f) for c, f in zip(claims, found, strict=True)]
-    t2 = time.perf_counter()
-    return CheckReport(results, {"retrieve": (t1 - t0) * 1000, "verify": (t2 - t1) * 1000, "total": (t2 - t0) * 1000})
+    return found
 
 
-def label_claim(engine: Engine, claim: Claim, found: list[tuple[Verdict, Hit]]) -> ClaimResult:
-    """The label of one claim from the verdicts of its retrieved passages (each checked on its own)."""
-    spans = [(v, hit) for v, hit in found if v.spans]
+def support_rows(engine: Engine, claim: str, found: list[tuple[Verdict, Hit]]) -> np.ndarray:
+    """The judge's support features of ``claim`` against each retrieved passage's closest span, with the claim's
+    words aligned to the passage's and to all retrieved passages of the same article."""
+    idf = engine.index().lexical().idf
+    vecs = engine.embedder.tokens([claim] + [hit.text for _, hit in found])
+    mine = content_tokens(*vecs[0])
+    passages = [content_tokens(*v) for v in vecs[1:]]
+    by_doc: dict[str, list[np.ndarray]] = {}
+    for (_, hit), p in zip(found, passages, strict=True):
+        by_doc.setdefault(hit.doc_id, []).append(p)
+    rows = []
+    for rank, ((v, hit), p) in enumerate(zip(found, passages, strict=True)):
+        doc = engine.index().catalog.text(hit.doc_id)
+        align, doc_align = alignment(mine, p), alignment(mine, np.concatenate(by_doc[hit.doc_id]))
+        span, sim = (doc[v.spans[0].start:v.spans[0].end], v.spans[0].similarity) if v.spans else ("", 0.0)
+        rows.append(support_features(claim, span, hit.text, doc, sim, rank, idf, align, doc_align))
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(SUPPORT_FEATURES))
+
+
+def label_claim(engine: Engine, claim: Claim, found: list[tuple[Verdict, Hit]], probs: np.ndarray,
+                threshold: float) -> ClaimResult:
+    """supported when the judge finds a passage that states the claim; else contradicted when the closest
+    evidence speaks of the same thing with another value or a negation; else not_found."""
+    spans = [(v, hit, p) for (v, hit), p in zip(found, probs, strict=True) if v.spans]
     if not spans:
         return ClaimResult(claim.text, "not_found", None, "no passage matched", claim.start, claim.end)
-    supported = [(v, hit, ev) for v, hit in spans if v.supported
-                 and _states(claim.text, (ev := _evidence(engine, hit, v)).quote, v.spans[0].similarity)]
-    if supported:
-        v, hit, ev = max(supported, key=lambda x: x[0].score)
-        return ClaimResult(claim.text, "supported", ev, f"support {v.score:.2f}", claim.start, claim.end)
-    for v, hit in sorted(spans, key=lambda x: -x[0].spans[0].similarity)[:3]:
+    v, hit, p = max(spans, key=lambda x: x[2])
+    if p >= threshold:
+        ev = _evidence(engine, hit, v)
+        return ClaimResult(claim.text, "supported", ev, f"support {p:.2f}", claim.start, claim.end)
+    for v, hit, _ in sorted(spans, key=lambda x: -x[0].spans[0].similarity)[:3]:
         ev = _evidence(engine, hit, v)
         reason = _contradiction(claim.text, ev.quote, v.spans[0].similarity, engine.settings.support_threshold)
         if reason:
             return ClaimResult(claim.text, "contradicted", ev, reason, claim.start, claim.end)
-    best = max(s.similarity for v, _ in spans for s in v.spans)
-    return ClaimResult(claim.text, "not_found", None, f"no passage states it (closest similarity {best:.2f})",
+    return ClaimResult(claim.text, "not_found", None, f"no passage states it (best support {p:.2f})",
                        claim.start, claim.end)
 
 

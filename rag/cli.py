@@ -236,6 +236,9 @@ def _warn_fallback(ans) -> None:  # noqa: ANN001
         print(f"rag: warning: {ans.llm.fallback_reason}; answered extractively instead", file=sys.stderr, flush=True)
 
 
+LOW_CONFIDENCE = 0.5  # extractive answers the judge gives less than even odds are marked as such
+
+
 def _print_answer(ans) -> None:  # noqa: ANN001
     if ans.mode == "llm" and ans.sentences:
         for s in ans.sentences:
@@ -247,6 +250,12 @@ def _print_answer(ans) -> None:  # noqa: ANN001
         print(f"({ok} of {len(ans.sentences)} sentences supported by their citations; model {ans.llm.model})")
     else:
         print(ans.answer)
+        if not ans.refused and ans.confidence < LOW_CONFIDENCE:
+            print(f"(low confidence: the judge gives {ans.confidence:.0%} that this answers the question)")
+    if ans.refused and ans.related:
+        r = ans.related
+        print(f"\nRelated, not an answer: {r.title or '(untitled)'} | {r.date or 'undated'} | {r.source} "
+              f"[{r.start}:{r.end}]\n    \u201c{r.quote}\u201d")
     if ans.citations:
         print("\nSources:")
     for c in ans.citations:
@@ -284,11 +293,34 @@ def _chat(engine, args) -> int:  # noqa: ANN001
 
 
 def _eval(engine, args) -> int:  # noqa: ANN001
-    from rag.evaluate import evaluate, format_report, load_questions
+    from rag.evaluate import evaluate, format_report, is_claim_set, load_questions
 
+    if is_claim_set(args.file):
+        return _eval_claims(engine, args)
     baseline = _baseline_retriever(engine) if args.compare_baseline else None
     report = evaluate(engine, load_questions(args.file), args.k, baseline=baseline, mode=args.mode)
     print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_report(report))
+    return 0
+
+
+def _eval_claims(engine, args) -> int:  # noqa: ANN001
+    """A claim set brings its own articles: they are ingested once into a private index beside the cache."""
+    import hashlib
+
+    from rag.embed import default_cache_dir
+    from rag.engine import Engine
+    from rag.evaluate import evaluate_claims, format_claim_report, load_claim_set
+
+    digest = hashlib.sha256(args.file.read_bytes()).hexdigest()[:12]
+    home = (engine.settings.cache_dir or default_cache_dir()) / "claimsets" / f"{args.file.stem}-{digest}"
+    claims = load_claim_set(args.file, home / "articles")
+    private = Engine(engine.settings.with_overrides(index_dir=home / "index"))
+    if not (home / "index" / "catalog.sqlite").is_file():
+        print(f"rag: ingesting the claim set's {len(list((home / 'articles').iterdir()))} articles into {home}",
+              file=sys.stderr)
+    private.ingest([home / "articles"])
+    report = evaluate_claims(private, claims)
+    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_claim_report(report))
     return 0
 
 

@@ -48,7 +48,7 @@ class Embedder:
 
             try:
                 model = prepare(cache_dir, MAX_TOKENS, threads)
-                self.backend = "onnx"
+                self.backend, self._onnx = "onnx", model
                 return lambda texts: model.encode(texts, self.batch_size)
             except (ExportFailed, OSError) as e:
                 if backend == "onnx":
@@ -56,6 +56,32 @@ class Embedder:
                 print(f"citable: using the torch embedding backend ({e})", file=sys.stderr)
         self.backend = "torch"
         return _torch_encoder(self, threads)
+
+    def tokens(self, texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
+        """Each text's word pieces and their contextual vectors (normalised): what the judge aligns word by word.
+        The torch backend computes them with sentence-transformers; both give the same vectors."""
+        if not texts:
+            return []
+        with self._lock:
+            if getattr(self, "_onnx", None) is not None:
+                return self._onnx.tokens(texts, self.batch_size)
+            return self._torch_tokens(texts)
+
+    def _torch_tokens(self, texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
+        if getattr(self, "_st", None) is None:
+            from sentence_transformers import SentenceTransformer
+
+            from rag.onnx_model import model_dir
+
+            self._st = SentenceTransformer(str(model_dir()), device="cpu")
+            self._st.max_seq_length = MAX_TOKENS
+        vecs = self._st.encode(texts, output_value="token_embeddings", convert_to_numpy=False,
+                               show_progress_bar=False)
+        out = []
+        for enc, v in zip(self._counter.encode_batch(texts), vecs, strict=True):
+            v = v.float().numpy()[1:-1]  # without [CLS] and [SEP]
+            out.append((enc.tokens[1:len(v) + 1], v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)))
+        return out
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Word pieces of each text, without the model's [CLS]/[SEP] (the model reads MAX_TOKENS in all)."""

@@ -13,10 +13,13 @@ from rag.documents import doc_id_for
 from rag.embed import Embedder, get_embedder
 from rag.index import Index
 from rag.ingest import IngestReport, Progress, ingest, remove_documents
+from rag.judge import Judge, load_judge
+from rag.judge_features import answer_features
 from rag.paths import display_path
 from rag.results import REFUSAL, Answer, AnswerSentence, Citation
 from rag.retrieve import Filters, Hit, Retriever
 from rag.settings import Settings
+from rag.verify import Verifier
 
 
 class EmptyQuestion(ValueError):
@@ -38,8 +41,9 @@ MAX_QUESTION_CHARS = 2000
 class Engine:
     """Loads the model and the index lazily and once; safe to share between threads."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, judge: Judge | None = None) -> None:
         self.settings = settings
+        self._judge = judge  # None: the committed one (rag/models), loaded on first use
         self._embedder: Embedder | None = None
         self._index: Index | None = None
         self._lock = threading.Lock()
@@ -52,11 +56,25 @@ class Engine:
                                                self.settings.threads, self.settings.cache_dir)
             return self._embedder
 
+    @property
+    def judge(self) -> Judge:
+        return self._judge or load_judge()
+
+    def with_judge(self, judge: Judge) -> Engine:
+        """The same engine (model and index shared) deciding with another judge: cross-validation uses it."""
+        other = Engine(self.settings, judge)
+        other._embedder, other._index = self.embedder, self.index()
+        return other
+
     def index(self, create: bool = False) -> Index:
         with self._lock:
             if self._index is None:
                 self._index = Index(self.settings, create=create)
             return self._index
+
+    def verifier(self) -> Verifier:
+        """The verifier of generated and quoted sentences, with the judge's word on support."""
+        return Verifier(self.embedder, self.settings.support_threshold, self.judge, self.index().lexical().idf)
 
     def retriever(self) -> Retriever:
         return Retriever(self.index(), self.embedder, self.settings)
@@ -110,36 +128,44 @@ class Engine:
     def _extractive(self, question: str, hits: list[Hit], k: int | None, filters: Filters | None) -> Answer:
         parts = extractive.split_question(question)
         if len(parts) == 1:
-            chosen, confidence = self._choose(question, hits, self.settings.max_answer_sentences)
+            chosen, confidence, related = self._choose(question, hits, self.settings.max_answer_sentences)
         else:
             # A compound question is answered part by part; every part needs its own evidence.
-            chosen, confidence = [], 1.0
+            chosen, confidence, related = [], 1.0, None
             for part in parts:
-                found, score = self._choose(part, self.retriever().search(part, k, filters), 1)
+                found, score, near = self._choose(part, self.retriever().search(part, k, filters), 1)
                 confidence = min(confidence, score)
                 if not found:
-                    chosen = []
+                    chosen, related = [], near
                     break
                 chosen += [c for c in found if all((c.hit.doc_id, c.start) != (x.hit.doc_id, x.start)
                                                    for x in chosen)]
         if not chosen:
-            return Answer(question, REFUSAL, "extractive", True, confidence=confidence)
+            near = self.cite(1, related.hit, related.start, related.end) if related else None
+            return Answer(question, REFUSAL, "extractive", True, confidence=confidence, related=near)
         citations: list[Citation] = []
         sentences: list[AnswerSentence] = []
         for c in chosen:
             cit = self.cite(len(citations) + 1, c.hit, c.start, c.end)
             citations.append(cit)
-            sentences.append(AnswerSentence(c.text, [cit.n], True, 1.0))
+            sentences.append(AnswerSentence(c.text, [cit.n], True, round(c.score, 4)))
         text = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
         return Answer(question, text, "extractive", False, citations, sentences, confidence=confidence)
 
-    def _choose(self, question: str, hits: list[Hit], max_sentences: int) -> tuple[list, float]:
-        """Evidence sentences for one (simple) question, in reading order, and the best sentence's score."""
+    def _choose(self, question: str, hits: list[Hit], max_sentences: int) -> tuple[list, float, object]:
+        """Evidence sentences for one (simple) question, in reading order; the judge's probability that the best
+        sentence answers it; and that best sentence (shown as related, not an answer, when it is refused)."""
         lex = self.index().lexical()
         cands = extractive.score_sentences(question, hits, self.embedder, lex, self.stored_sentence_vectors)
-        chosen = extractive.select(cands, self.settings.answer_threshold, max_sentences,
-                                   extractive.question_weights(question, lex), self.index().catalog.text)
-        return extractive.order_for_reading(chosen), (cands[0].score if cands else 0.0)
+        if not cands:
+            return [], 0.0, None
+        probs = self.judge.answers(answer_features(question, cands, hits, self.index().catalog.text, lex.idf))
+        cands = extractive.rescore(cands, probs)
+        threshold = self.settings.answer_threshold
+        threshold = self.judge.answer_threshold if threshold is None else threshold
+        chosen = extractive.select(cands, threshold, max_sentences, extractive.question_weights(question, lex),
+                                   self.index().catalog.text)
+        return extractive.order_for_reading(chosen), cands[0].score, cands[0]
 
     def brief(self, topic: str, k: int | None = None, filters: Filters | None = None,  # noqa: ANN201
               mode: str = "auto"):

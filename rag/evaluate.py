@@ -167,3 +167,83 @@ def format_report(rep: EvalReport) -> str:
                                                "wrong text" if not f.text_ok else "wrong source")
             lines.append(f"  {f.id} [{why}] {f.question}\n      -> {f.answer[:200]}")
     return "\n".join(lines)
+
+
+# -- claim sets (grounding checks) ------------------------------------------------------------------------------
+def is_claim_set(path: Path) -> bool:
+    """A claim set (QAGS's format): lines of {"article", "summary_sentences": [{"sentence", "responses"}]}."""
+    try:
+        with path.open(encoding="utf-8") as f:
+            first = next((line for line in f if line.strip()), "")
+        item = json.loads(first)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(item, dict) and "article" in item and "summary_sentences" in item
+
+
+def load_claim_set(path: Path, folder: Path) -> list[dict]:
+    """The claims (majority label of the annotators) and each article written to ``folder`` as its own file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    claims = []
+    for i, q in enumerate(load_questions_raw(path)):
+        name = f"{i:04d}.txt"
+        if not (folder / name).is_file():
+            (folder / name).write_text(q["article"], encoding="utf-8")
+        for s in q.get("summary_sentences", []):
+            yes = sum(r.get("response") == "yes" for r in s.get("responses", []))
+            claims.append({"claim": s["sentence"], "label": yes * 2 > len(s.get("responses", [])),
+                           "article": name})
+    if not claims:
+        raise BadQuestionSet(f"{path}: no summary sentences to check")
+    return claims
+
+
+def load_questions_raw(path: Path) -> list[dict]:
+    try:
+        return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise BadQuestionSet(f"cannot read {path}: {e}") from None
+
+
+@dataclass
+class ClaimReport:
+    n: int
+    balanced_accuracy: float
+    recall_supported: float
+    recall_unsupported: float
+    labels: dict[str, int]
+    failures: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def evaluate_claims(engine: Engine, claims: list[dict]) -> ClaimReport:
+    """Each claim checked against the claim set's own corpus; a claim counts as passed when all its sentences
+    are supported. Balanced accuracy: the mean of the recall of supported and of unsupported claims."""
+    said, labels, failures = [], defaultdict(int), []
+    for c in claims:
+        report = engine.check(c["claim"])
+        ok = report.passed
+        said.append(ok)
+        for r in report.claims:
+            labels[r.label] += 1
+        if ok != c["label"]:
+            failures.append({"claim": c["claim"], "expected": "supported" if c["label"] else "unsupported",
+                             "labels": [r.label for r in report.claims]})
+    sup = [s for s, c in zip(said, claims, strict=True) if c["label"]]
+    uns = [not s for s, c in zip(said, claims, strict=True) if not c["label"]]
+    rs, ru = _ratio(sum(sup), len(sup)), _ratio(sum(uns), len(uns))
+    return ClaimReport(len(claims), round((rs + ru) / 2, 4), rs, ru, dict(labels), failures)
+
+
+def format_claim_report(rep: ClaimReport) -> str:
+    lines = [f"claims               {rep.n}",
+             f"balanced accuracy    {rep.balanced_accuracy:.1%}",
+             f"recall (supported)   {rep.recall_supported:.1%}",
+             f"recall (unsupported) {rep.recall_unsupported:.1%}",
+             f"labels               {rep.labels}"]
+    if rep.failures:
+        lines += ["", "failures:"] + [f"  [{f['expected']}: {','.join(f['labels'])}] {f['claim'][:160]}"
+                                      for f in rep.failures]
+    return "\n".join(lines)

@@ -14,7 +14,7 @@ from rag.llm import ChatModel, LLMError
 from rag.prompting import answer_messages, instruction_spans
 from rag.results import REFUSAL, Answer, AnswerSentence, Citation, LLMInfo
 from rag.retrieve import Filters, Hit
-from rag.verify import Evidence, Verdict, Verifier
+from rag.verify import Evidence, Verdict
 
 if TYPE_CHECKING:
     from rag.engine import Engine, Event
@@ -85,7 +85,7 @@ def answer_stream(engine: Engine, question: str, k: int | None, filters: Filters
         yield Event("answer", answer=Answer(question, REFUSAL, "llm", True, llm=info, standalone_question=asked,
                                             timings_ms=_timings(t0, t1, t2, t3, time.perf_counter())))
         return
-    verdicts = Verifier(engine.embedder, s.support_threshold).check_many(
+    verdicts = engine.verifier().check_many(
         [(p.text, [evidence[n - 1] for n in p.markers], p.invalid) for p in parsed])
     kept = [(p, v) for p, v in zip(parsed, verdicts, strict=True) if v.supported or not strict]
     if not kept:

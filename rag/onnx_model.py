@@ -124,13 +124,30 @@ class OnnxModel:
             out[idx] = vecs
         return out
 
-    def _batch(self, session: object, texts: list[str]) -> np.ndarray:
+    def tokens(self, texts: list[str], batch_size: int) -> list[tuple[list[str], np.ndarray]]:
+        """Each text's word pieces (without [CLS]/[SEP]) and their contextual vectors, normalised."""
+        session = self._session_for(len(texts))
+        out: list[tuple[list[str], np.ndarray]] = []
+        for i in range(0, len(texts), batch_size):
+            enc, hidden = self._hidden(session, texts[i:i + batch_size])
+            for e, h in zip(enc, hidden, strict=True):
+                keep = [j for j, (m, sp) in enumerate(zip(e.attention_mask, e.special_tokens_mask, strict=True))
+                        if m and not sp]
+                v = h[keep]
+                out.append(([e.tokens[j] for j in keep],
+                            v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)))
+        return out
+
+    def _hidden(self, session: object, texts: list[str]) -> tuple[list, np.ndarray]:
         enc = self.tokenizer.encode_batch(texts)
         feeds = {"input_ids": np.array([e.ids for e in enc], dtype=np.int64),
                  "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
                  "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64)}
-        hidden = session.run(None, feeds)[0]
-        mask = feeds["attention_mask"][..., None].astype(np.float32)
+        return enc, session.run(None, feeds)[0]
+
+    def _batch(self, session: object, texts: list[str]) -> np.ndarray:
+        enc, hidden = self._hidden(session, texts)
+        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)[..., None].astype(np.float32)
         pooled = (hidden * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
         return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 

@@ -57,6 +57,7 @@ class Answer:
     confidence: float = 0.0  # the best evidence sentence's score (the refusal decision compares it)
     llm: LLMInfo = field(default_factory=LLMInfo)
     standalone_question: str | None = None  # a follow-up rewritten with its conversation, when there was one
+    related: Citation | None = None  # a refusal's closest sentence: related, not an answer
 
     def to_dict(self) -> dict:
         return {
@@ -70,4 +71,5 @@ class Answer:
             "confidence": round(self.confidence, 4),
             "llm": self.llm.to_dict(),
             "standalone_question": self.standalone_question,
+            "related": self.related.to_dict() if self.related else None,
         }

@@ -48,13 +48,16 @@ class Retriever:
         self.settings = settings
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
-               method: str = "hybrid") -> list[Hit]:
+               method: str = "hybrid", exclude: set[str] | None = None) -> list[Hit]:
+        """The ``k`` best passages; ``exclude``: document ids to leave out (the judge's training asks questions
+        with their source articles removed, to learn what a near miss looks like)."""
         k = k or self.settings.k
         filters = filters or Filters()
         depth = max(self.settings.candidates, 2 * k)
         allowed_docs = None
-        if filters.active:
+        if filters.active or exclude:
             allowed_docs = self.index.catalog.doc_ids_matching(filters.since, filters.until, filters.source)
+            allowed_docs -= exclude or set()
             if not allowed_docs:
                 return []
         dense: list[tuple[str, float]] = []

@@ -21,7 +21,7 @@ class Settings:
     chunk_tokens: int = 160  # word-piece budget of one passage (the model reads 256)
     candidates: int = 40  # per-retriever depth fed into rank fusion
     rrf_k: int = 60  # reciprocal-rank-fusion constant
-    answer_threshold: float = 0.70  # extractive: refuse below this sentence score (calibrated on the dev sets)
+    answer_threshold: float | None = None  # extractive: refuse below this judge probability (None: the judge's own)
     max_answer_sentences: int = 3
     embed_batch: int = 64
     embed_backend: str = "auto"  # onnx | torch | auto (onnx when it can be prepared: same vectors, faster)
@@ -53,7 +53,7 @@ class Settings:
             chunk_tokens=int(_env("RAG_CHUNK_TOKENS", str(d.chunk_tokens))),
             candidates=int(_env("RAG_CANDIDATES", str(d.candidates))),
             rrf_k=int(_env("RAG_RRF_K", str(d.rrf_k))),
-            answer_threshold=float(_env("RAG_ANSWER_THRESHOLD", str(d.answer_threshold))),
+            answer_threshold=float(t) if (t := _env("RAG_ANSWER_THRESHOLD")) else None,
             max_answer_sentences=int(_env("RAG_MAX_ANSWER_SENTENCES", str(d.max_answer_sentences))),
             embed_batch=int(_env("RAG_EMBED_BATCH", str(d.embed_batch))),
             embed_backend=_env("RAG_EMBED_BACKEND", d.embed_backend) or d.embed_backend,

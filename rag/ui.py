@@ -58,16 +58,27 @@ def render_sentence(text: str, citations: list[int], supported: bool, turn: int)
             '<span class="flag">⚠ unsupported</span></span>')
 
 
+LOW_CONFIDENCE = 0.5  # extractive answers below even odds by the judge are marked
+
+
 def render_answer(ans: Answer, turn: int) -> str:
     """An answer as one HTML block (one line, so the chat's Markdown renderer leaves it alone)."""
     if ans.refused:
         inner = f'<span class="refusal-icon">⊘</span> {html.escape(ans.answer)}'
+        if ans.related:
+            r = ans.related
+            inner += (f'<div class="related">Related, not an answer: “{html.escape(" ".join(r.quote.split()))}” '
+                      f'<span class="related-source">({html.escape(r.title or r.source)})</span></div>')
         return f'<div class="answer refusal turn-{turn}">{inner}</div>'
+    low = ""
+    if ans.mode == "extractive" and ans.confidence < LOW_CONFIDENCE:
+        low = (f'<div class="low-confidence" title="the judge\'s probability that this answers the question">'
+               f'Low confidence ({ans.confidence:.0%}): read the sources</div>')
     if ans.sentences:
         body = " ".join(render_sentence(s.text, s.citations, s.supported, turn) for s in ans.sentences)
     else:  # no sentence breakdown: markers in the text become badges, nothing is claimed as checked
         body = render_sentence(ans.answer, [], False, turn)
-    return (f'<div class="answer turn-{turn}">{_lines(body)}'
+    return (f'<div class="answer turn-{turn}">{_lines(body)}{low}'
             f'<div class="answer-meta">{html.escape(answer_meta(ans))}</div></div>')
 
 

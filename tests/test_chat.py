@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from conftest import ROOT
 from llm_fixtures import engine_with
 
@@ -35,3 +36,21 @@ def test_rag_chat_reads_questions_and_answers_each(seeds_engine: Engine, monkeyp
     assert len(lines) == 2
     assert "80 million" in lines[0]["answer"] and lines[0]["mode"] == "extractive"
     assert lines[1]["standalone_question"] is None  # /reset: no history to carry over
+
+
+@pytest.mark.parametrize("question, follow_up", [
+    ("Which newspaper reported that Putin asked Musk to restrict Starlink in Taiwan?", False),  # "that" joins
+    ("Are there plans for a Starlink joint venture in Taiwan?", False),  # "there" states existence
+    ("Who said it would cost Glazer $5bn to buy Manchester United?", False),  # "it" is a dummy subject
+    ("And how much did that cost?", True),
+    ("How much did it cost?", True),
+    ("What happened there?", True),
+    ("What did he say about Taiwan?", True),
+    ("Why?", True),
+])
+def test_follow_up_detection_leaves_standalone_questions_alone(question: str, follow_up: bool):
+    from rag.chat import carry_over, is_follow_up
+
+    assert is_follow_up(question) is follow_up
+    history = [("Did Musk talk to Putin?", "Yes.")]
+    assert (carry_over(question, history) == question) is (not follow_up)

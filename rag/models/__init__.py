@@ -1,0 +1,1 @@
+"""The learned judge's committed models (package data; rebuilt by `make judge`)."""

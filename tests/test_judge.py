@@ -1,0 +1,78 @@
+"""The learned judge: training on a small fixture separates held-out answers from near misses; the committed
+model loads, is small, and matches the features the code computes."""
+
+from __future__ import annotations
+
+import time
+from importlib import resources
+
+import numpy as np
+import pytest
+from conftest import EVAL, load_jsonl
+
+from rag.judge import load_judge
+from rag.judge_features import ANSWER_FEATURES, SUPPORT_FEATURES
+from rag.judge_train import choose_answer_threshold, collect, copies, fit, folds, holds_answer, question_outcomes, stack
+
+
+@pytest.fixture(scope="module")
+def seed_rows(seeds_engine):  # noqa: ANN001
+    return collect(seeds_engine, load_jsonl(EVAL / "seeds_dev.jsonl"), "seeds_dev", "seeds")
+
+
+def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    pos, neg = scores[labels == 1], scores[labels == 0]
+    return float(np.mean([(p > n) + 0.5 * (p == n) for p in pos for n in neg]))
+
+
+def test_training_separates_held_out_answers_from_near_misses(seed_rows):  # noqa: ANN001
+    asked = [r for r in seed_rows if r.variant == "asked" and not r.negative]
+    assert len(asked) == 8 and all((r.y == 1).any() for r in asked)  # every answer was retrieved and labelled
+    deleted = [r for r in seed_rows if r.variant == "deleted"]
+    assert deleted and all((r.y == 0).all() for r in deleted)
+    held = {r.qid for r in asked[::2]}  # every other question held out, with its deletion twin
+    train = [r for r in seed_rows if r.qid not in held]
+    test = [r for r in seed_rows if r.qid in held]
+    model = fit(*stack(train), rounds=60, params={"min_data_in_leaf": 5})
+    X, y = stack(test)
+    assert _auc(model.predict(X), y) >= 0.8
+    # Question level: the held-out answerable questions score above their own deletion twins.
+    best = {(r.qid, r.variant): float(model.predict(r.X).max()) if len(r.y) else 0.0 for r in test}
+    wins = [best[(q, "asked")] > best.get((q, "deleted"), 0.0) for q in held]
+    assert sum(wins) >= len(wins) - 1, best
+
+
+def test_threshold_meets_the_stated_false_refusal_target(seed_rows):  # noqa: ANN001
+    preds = [np.where(r.y == 1, 0.9, 0.1) if not r.negative else np.full(len(r.y), 0.2) for r in seed_rows]
+    t = choose_answer_threshold(seed_rows, preds, 0.10)
+    outcome = question_outcomes(seed_rows, preds, t)
+    assert outcome["false_refusal"] <= 0.10 and outcome["refused_deletion"] == 1.0 and 0.2 < t <= 0.9
+
+
+def test_folds_keep_groups_whole():
+    groups = ["a", "b", "a", "c", "b", "d"] * 3
+    f = folds(groups, 3)
+    assert all(f[i] == f[j] for i in range(len(groups)) for j in range(len(groups)) if groups[i] == groups[j])
+
+
+def test_labels_and_copies(seeds_engine):  # noqa: ANN001
+    q = {"q": "x", "expect_any": ["pro-Ukraine"]}
+    assert holds_answer("“Obviously, we are pro‑Ukraine”", q) or holds_answer("we are pro-Ukraine.", q)
+    assert not holds_answer("we are neutral.", q)
+    dup = copies(seeds_engine.index().catalog)
+    assert all(d in group for d, group in dup.items())
+
+
+def test_committed_judge_is_small_loads_fast_and_matches_the_features():
+    root = resources.files("rag.models")
+    size = sum((root / n).stat().st_size for n in ("judge_answers.txt", "judge_supports.json", "judge.json"))
+    assert size < 30 * 2**20
+    load_judge.cache_clear()
+    t0 = time.perf_counter()
+    judge = load_judge()
+    assert time.perf_counter() - t0 < 1.0
+    assert judge.meta["answer_features"] == list(ANSWER_FEATURES)
+    assert judge.meta["support_features"] == list(SUPPORT_FEATURES)
+    assert 0.0 < judge.answer_threshold < 1.0 and 0.0 < judge.support_threshold < 1.0
+    p = judge.answers(np.zeros((3, len(ANSWER_FEATURES)), dtype=np.float32))
+    assert p.shape == (3,) and ((p >= 0) & (p <= 1)).all()
