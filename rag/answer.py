@@ -7,14 +7,15 @@ Each candidate sentence gets one score (weights calibrated on the dev sets, see 
 + 0.45 * IDF-weighted share of the sentence's own terms that the question lacks (what it adds: a lead that
          only restates the question scores low, the sentence with the answer high),
 halved when the question asks for a kind of value (an amount, a year, a name) that the sentence does not give.
-The best sentence must reach ``answer_threshold`` or the answer is a refusal. The answer is the best sentence,
-the sentence after it, and up to two more that score nearly as well or cover question terms not yet covered.
+The learned judge (rag/judge.py) decides whether the best sentences answer at all (the engine refuses when its
+probability is below the threshold); this score chooses them. The answer is the best sentence, the sentence after
+it, and up to two more that score nearly as well or cover question terms not yet covered.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,6 +31,7 @@ TYPE_MISS = 0.5
 MIN_WORDS = 4
 MIN_NEW_COVERAGE = 0.12
 NEAR_BEST = 0.05
+EXTRA_FLOOR = 0.70  # further sentences must score at least this (the hand-set scale of ``combine``)
 TERMINAL = set('.!?"”’)')
 
 
@@ -117,12 +119,6 @@ def combine(features: tuple[float, ...]) -> float:
     dense, cov_s, cov_c, novelty, type_ok = features
     score = W_DENSE * dense + W_SENT * cov_s + W_CTX * cov_c + W_NOV * novelty
     return score if type_ok else score * TYPE_MISS
-
-
-def rescore(cands: list[Candidate], probs: np.ndarray) -> list[Candidate]:
-    """The candidates with the judge's probabilities as their scores, best first."""
-    out = [replace(c, score=float(p)) for c, p in zip(cands, probs, strict=True)]
-    return sorted(out, key=lambda c: -c.score)
 
 
 def is_statement(sentence: str) -> bool:

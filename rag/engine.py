@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from rag import answer as extractive
 from rag.documents import doc_id_for
 from rag.embed import Embedder, get_embedder
@@ -148,7 +150,7 @@ class Engine:
         for c in chosen:
             cit = self.cite(len(citations) + 1, c.hit, c.start, c.end)
             citations.append(cit)
-            sentences.append(AnswerSentence(c.text, [cit.n], True, round(c.score, 4)))
+            sentences.append(AnswerSentence(c.text, [cit.n], True, 1.0))
         text = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
         return Answer(question, text, "extractive", False, citations, sentences, confidence=confidence)
 
@@ -160,12 +162,16 @@ class Engine:
         if not cands:
             return [], 0.0, None
         probs = self.judge.answers(answer_features(question, cands, hits, self.index().catalog.text, lex.idf))
-        cands = extractive.rescore(cands, probs)
         threshold = self.settings.answer_threshold
         threshold = self.judge.answer_threshold if threshold is None else threshold
-        chosen = extractive.select(cands, threshold, max_sentences, extractive.question_weights(question, lex),
-                                   self.index().catalog.text)
-        return extractive.order_for_reading(chosen), cands[0].score, cands[0]
+        # The scorer chooses the sentences, the judge decides whether they answer at all: measured held out, the
+        # scorer's choice is right more often, and the judge's probability refuses far more near misses.
+        confidence = float(probs.max())
+        if confidence < threshold:
+            return [], confidence, cands[int(np.argmax(probs))]
+        chosen = extractive.select(cands, min(extractive.EXTRA_FLOOR, cands[0].score), max_sentences,
+                                   extractive.question_weights(question, lex), self.index().catalog.text)
+        return extractive.order_for_reading(chosen), confidence, cands[0]
 
     def brief(self, topic: str, k: int | None = None, filters: Filters | None = None,  # noqa: ANN201
               mode: str = "auto"):

@@ -371,6 +371,9 @@ def train_and_report(rows: list[QuestionRows], crow: list[ClaimRows], out: Path)
         "answers_oof": question_outcomes(rows, preds, t),
         "supports_oof": claim_outcomes(crow, cpreds, ct),
         "supports_today": claim_outcomes(crow, old, 0.5),
+        # what `rag check` does: the verifier's checks and the judge together
+        "supports_with_checks_oof": claim_outcomes(
+            crow, [p * float(r.old) for p, r in zip(cpreds, crow, strict=True)], ct),
         "rows": {"questions": len(rows), "candidates": int(sum(len(r.y) for r in rows)),
                  "claims": len(crow)},
     }
