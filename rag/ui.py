@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.engine import EmptyQuestion, Engine
+from rag.injection import instruction_spans
 from rag.results import Answer, Citation
 from rag.retrieve import Filters
 from rag.settings import Settings
@@ -27,6 +28,7 @@ CONTEXT_CHARS = 280  # surrounding text shown on each side of a cited span
 UPLOAD_TYPES = (".txt", ".md", ".html", ".htm")
 MARKER = re.compile(r"\s*\[(\d+)\]")
 MODES = ("auto", "extractive", "llm")
+INSTRUCTION_NOTE = "text addressed to an AI assistant: never used as evidence"
 
 
 @dataclass
@@ -128,6 +130,20 @@ def passage_window(text: str, start: int, end: int, context: int = CONTEXT_CHARS
     return a, b
 
 
+def flag_instructions(text: str, lo: int, hi: int, flagged: list[tuple[int, int]]) -> str:
+    """``text[lo:hi]`` escaped, with the sentences addressed to an AI assistant marked as such (never evidence)."""
+    out, at = [], lo
+    for x, y in flagged:
+        x, y = max(x, lo), min(y, hi)
+        if x >= y:
+            continue
+        out.append(html.escape(text[at:x]))
+        out.append(f'<span class="instruction" title="{INSTRUCTION_NOTE}">{html.escape(text[x:y])}</span>')
+        at = y
+    out.append(html.escape(text[at:hi]))
+    return "".join(out)
+
+
 def render_card(c: Citation, text: str | None, turn: int) -> str:
     """One citation: title, date, file and the passage with the exact cited span in a <mark>."""
     head = (f'<div class="card-title"><span class="card-n">[{c.n}]</span> {html.escape(c.title or "(untitled)")}'
@@ -135,8 +151,9 @@ def render_card(c: Citation, text: str | None, turn: int) -> str:
             f'<code>{html.escape(c.source)}</code> [{c.start}:{c.end}]</div>')
     if text is not None and text[c.start:c.end] == c.quote:
         a, b = passage_window(text, c.start, c.end)
-        body = ("…" * (a > 0) + html.escape(text[a:c.start]) + f"<mark>{html.escape(c.quote)}</mark>"
-                + html.escape(text[c.end:b]) + "…" * (b < len(text)))
+        flagged = [(a + x, a + y) for x, y in instruction_spans(text[a:b])]
+        body = ("…" * (a > 0) + flag_instructions(text, a, c.start, flagged) + f"<mark>{html.escape(c.quote)}</mark>"
+                + flag_instructions(text, c.end, b, flagged) + "…" * (b < len(text)))
     else:  # the document was removed or changed since: show the quote, but not as checked
         body = (f"<mark>{html.escape(c.quote)}</mark><br><em class=\"stale\">The article has changed or been "
                 "removed since this answer; this quote can no longer be checked.</em>")
@@ -319,6 +336,9 @@ CSS = """
 .card-meta { font-size: 0.8em; color: #6b7280; margin: 2px 0 6px; }
 .passage { white-space: pre-wrap; font-size: 0.9em; line-height: 1.45; }
 .passage mark { background: #fde68a; padding: 0 1px; }
+.passage .instruction { text-decoration: line-through #b91c1c; color: #6b7280; }
+.passage .instruction::before { content: "⚠ instruction to AI, ignored: "; color: #b91c1c; font-size: 0.8em;
+  text-decoration: none; display: inline-block; }
 .no-sources, .sources-empty { color: #6b7280; font-style: italic; }
 """
 
