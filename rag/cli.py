@@ -123,13 +123,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fail(e: Exception) -> int:
-    from rag.engine import EmptyQuestion
-    from rag.evaluate import BadQuestionSet
-    from rag.index import NoIndex
+    from rag.engine import error_line
 
-    known = (NoIndex, EmptyQuestion, BadQuestionSet, FileNotFoundError, ValueError)
-    msg = str(e) if isinstance(e, known) else f"{type(e).__name__}: {e}"
-    print(f"rag: error: {msg}", file=sys.stderr)
+    print(f"rag: error: {error_line(e)}", file=sys.stderr)
     if os.environ.get("RAG_DEBUG"):
         raise e
     return 1
@@ -196,19 +192,38 @@ def _ask(engine, args) -> int:  # noqa: ANN001
     if args.batch:
         if args.question:
             raise ValueError("give a question or --batch, not both")
-        stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
-        with stream:
-            for line in stream:
-                if line.strip():
-                    ans = engine.ask(line, args.k, filters, args.mode, None, args.strict)
-                    _warn_fallback(ans)
-                    print(json.dumps(ans.to_dict(), ensure_ascii=False), flush=True)
-        return 0
+        return _batch(engine, args, filters)
     if args.question is None:
         raise ValueError("the question is missing: rag ask \"QUESTION\"")
     events = engine.ask_stream(args.question, args.k, filters, args.mode, None, args.strict)
     _show(events, args.json)
     return 0
+
+
+def _batch(engine, args, filters) -> int:  # noqa: ANN001
+    """One JSON line out per line in: an answer, or ``{"error": ..., "line": n}``, and the run goes on.
+    Exit 1 when any line failed (a script can tell), 0 when every line was answered."""
+    from rag.engine import error_line
+
+    stream = sys.stdin.buffer if args.batch == "-" else open(args.batch, "rb")  # noqa: SIM115
+    failed = 0
+    for n, raw in enumerate(stream, 1):
+        try:
+            try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError:
+                raise ValueError("the line is not UTF-8 text") from None
+            ans = engine.ask(line, args.k, filters, args.mode, None, args.strict)
+        except Exception as e:  # noqa: BLE001 - one bad line must not cost the lines after it their answers
+            failed += 1
+            out = {"error": error_line(e), "line": n}
+        else:
+            _warn_fallback(ans)
+            out = ans.to_dict()
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    if stream is not sys.stdin.buffer:
+        stream.close()
+    return 1 if failed else 0
 
 
 def _show(events, as_json: bool):  # noqa: ANN001, ANN202

@@ -171,6 +171,16 @@ class Engine:
         return Citation(n, display_path(hit.source), hit.title, hit.date, start, end, quote)
 
 
+def error_line(e: BaseException) -> str:
+    """What the user sees of an error: one line, the message alone for errors whose message says it all."""
+    from rag.evaluate import BadQuestionSet
+    from rag.index import NoIndex
+
+    known = (NoIndex, EmptyQuestion, BadQuestionSet, FileNotFoundError, ValueError)
+    msg = str(e) if isinstance(e, known) else f"{type(e).__name__}: {e}"
+    return " ".join(msg.split()) or type(e).__name__
+
+
 def check_question(question: str) -> str:
     q = " ".join((question or "").split())
     q = "".join(ch for ch in q if ch.isprintable())

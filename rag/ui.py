@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from rag.engine import EmptyQuestion, Engine
+from rag.engine import EmptyQuestion, Engine, error_line
 from rag.injection import instruction_spans
 from rag.results import Answer, Citation
 from rag.retrieve import Filters
@@ -418,8 +418,12 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         return [], render_sources([]), [], "", None
 
     def ask_json(question: str) -> dict:
-        """One question in, the answer as JSON (Answer.to_dict()) out."""
-        return engine.ask(question).to_dict()
+        """One question in, the answer as JSON (Answer.to_dict()) out; a bad question or a failure gives
+        ``{"error": "one line"}``, as a line of ``rag ask --batch`` does."""
+        try:
+            return engine.ask(question).to_dict()
+        except Exception as e:  # noqa: BLE001 - the API caller gets the reason, not Gradio's generic exception
+            return {"error": error_line(e)}
 
     def corpus_view() -> tuple:
         rows = docs_rows(engine)

@@ -81,13 +81,32 @@ def test_ask_filters_change_the_evidence(index_arg, capsys, monkeypatch):
 
 def test_batch_prints_one_object_per_question(index_arg, tmp_path: Path):
     qs = tmp_path / "qs.txt"
-    qs.write_text("Which presidential candidate has Musk publicly endorsed?\n\nWhat is Elon Musk's net worth?\n")
+    qs.write_text("Which presidential candidate has Musk publicly endorsed?\nWhat is Elon Musk's net worth?\n")
     p = run(*index_arg, "ask", "--batch", str(qs))
     assert p.returncode == 0, p.stderr
     objs = [json.loads(line) for line in p.stdout.splitlines()]
     assert [o["refused"] for o in objs] == [False, True]
     p = run(*index_arg, "ask", "--batch", "-", stdin="Who did Colin Kahl work for?\n")
     assert p.returncode == 0 and len(p.stdout.splitlines()) == 1
+
+
+def test_batch_answers_every_line_after_bad_ones(index_arg, tmp_path: Path):
+    qs = tmp_path / "qs.txt"
+    qs.write_bytes(b"Which presidential candidate has Musk publicly endorsed?\n\n\x00\x00\x00\n"
+                   b"Who did Colin Kahl work for?\n\xff\xfe broken bytes\n   \t \nWhat is Elon Musk's net worth?\n")
+    for source in (str(qs), "-"):
+        p = subprocess.run([*RAG, *index_arg, "ask", "--batch", source], capture_output=True, cwd=ROOT, timeout=300,
+                           input=qs.read_bytes() if source == "-" else None)
+        assert p.returncode == 1 and b"Traceback" not in p.stderr  # some lines failed: the status says so
+        objs = [json.loads(line) for line in p.stdout.decode().splitlines()]
+        assert len(objs) == 7  # one line out per line in, in order
+        errors = {o["line"]: o["error"] for o in objs if "error" in o}
+        assert set(errors) == {2, 3, 5, 6}
+        assert errors[2] == errors[3] == errors[6] == "the question is empty"
+        assert "UTF-8" in errors[5] and all("\n" not in e for e in errors.values())
+        answered = [o for o in objs if "error" not in o]
+        assert [o["refused"] for o in answered] == [False, False, True]
+        assert "Trump" in answered[0]["answer"] and "Kahl" in answered[1]["question"]
 
 
 def test_search_json_and_docs(index_arg, capsys):
