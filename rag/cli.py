@@ -157,8 +157,10 @@ def _ingest(engine, args) -> int:  # noqa: ANN001
         if not p.exists():
             raise FileNotFoundError(f"no such file or folder: {p}")
     report = engine.ingest(args.paths, prune=args.prune, progress=tqdm_progress())
+    from rag.paths import shown_name
+
     for w in report.warnings:
-        print(f"warning: skipped {w}", file=sys.stderr)
+        print(f"warning: skipped {shown_name(w)}", file=sys.stderr)
     if args.json:
         print(json.dumps(report.to_dict()))
     else:
@@ -174,13 +176,15 @@ def _filters(args):  # noqa: ANN001, ANN202
 
 
 def _search(engine, args) -> int:  # noqa: ANN001
+    from rag.paths import shown_name
+
     hits = engine.search(args.query, args.k, _filters(args), args.method)
     if args.json:
         print(json.dumps({"query": args.query, "results": [h.to_dict() for h in hits]}, ensure_ascii=False))
         return 0
     for i, h in enumerate(hits, 1):
         d = h.to_dict()
-        print(f"{i:>2}. {h.score:.4f}  {d['source']} [{h.start}:{h.end}]  {h.title or ''} {h.date or ''}")
+        print(f"{i:>2}. {h.score:.4f}  {shown_name(d['source'])} [{h.start}:{h.end}]  {h.title or ''} {h.date or ''}")
         print(f"    {' '.join(h.text.split())[:300]}")
     if not hits:
         print("no passages found")
@@ -252,6 +256,8 @@ def _warn_fallback(ans) -> None:  # noqa: ANN001
 
 
 def _print_answer(ans) -> None:  # noqa: ANN001
+    from rag.paths import shown_name
+
     if ans.mode == "llm" and ans.sentences:
         for s in ans.sentences:
             refs = "".join(f"[{n}]" for n in s.citations)
@@ -265,7 +271,7 @@ def _print_answer(ans) -> None:  # noqa: ANN001
     if ans.citations:
         print("\nSources:")
     for c in ans.citations:
-        print(f"[{c.n}] {c.title or '(untitled)'} | {c.date or 'undated'} | {c.source} [{c.start}:{c.end}]")
+        print(f"[{c.n}] {c.title or '(untitled)'} | {c.date or 'undated'} | {shown_name(c.source)} [{c.start}:{c.end}]")
         print(f"    \u201c{c.quote}\u201d")
 
 
@@ -330,14 +336,14 @@ def _baseline_retriever(engine):  # noqa: ANN001, ANN202
 
 
 def _docs(engine, args) -> int:  # noqa: ANN001
-    from rag.paths import display_path
+    from rag.paths import display_path, shown_path
 
     docs = engine.index().catalog.docs()
     if args.json:
         print(json.dumps([{**d.to_dict(), "source": display_path(d.source)} for d in docs], ensure_ascii=False))
         return 0
     for d in docs:
-        print(f"{d.date or 'undated':<10}  {d.n_passages:>3} passages  {display_path(d.source)}  {d.title or ''}")
+        print(f"{d.date or 'undated':<10}  {d.n_passages:>3} passages  {shown_path(d.source)}  {d.title or ''}")
     print(f"{len(docs)} documents")
     return 0
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from rag.engine import EmptyQuestion, Engine, error_line
 from rag.injection import instruction_spans
+from rag.paths import shown_name
 from rag.results import Answer, Citation
 from rag.retrieve import Filters
 from rag.settings import Settings
@@ -148,7 +149,7 @@ def render_card(c: Citation, text: str | None, turn: int) -> str:
     """One citation: title, date, file and the passage with the exact cited span in a <mark>."""
     head = (f'<div class="card-title"><span class="card-n">[{c.n}]</span> {html.escape(c.title or "(untitled)")}'
             f'</div><div class="card-meta">{html.escape(c.date or "undated")} · '
-            f'<code>{html.escape(c.source)}</code> [{c.start}:{c.end}]</div>')
+            f'<code>{html.escape(shown_name(c.source))}</code> [{c.start}:{c.end}]</div>')
     if text is not None and text[c.start:c.end] == c.quote:
         a, b = passage_window(text, c.start, c.end)
         flagged = [(a + x, a + y) for x, y in instruction_spans(text[a:b])]
@@ -216,7 +217,7 @@ def conversation_markdown(turns: list[Turn], when: datetime | None = None) -> st
         for c in ans.citations:
             quote = " ".join(c.quote.split())
             out.append(f"[^{i}-{c.n}]: “{quote}” — {c.title or '(untitled)'}, {c.date or 'undated'}, "
-                       f"`{c.source}` [{c.start}:{c.end}]")
+                       f"`{shown_name(c.source)}` [{c.start}:{c.end}]")
         out.append("")
     return "\n".join(out)
 
@@ -298,13 +299,13 @@ def store_uploads(paths: list[Path], folder: Path) -> list[Path]:
 
 
 def docs_rows(engine: Engine) -> list[list[Any]]:
-    from rag.paths import display_path
+    from rag.paths import shown_path
 
     try:
         docs = engine.index().catalog.docs()
     except Exception:  # noqa: BLE001 - no index yet: an empty corpus, filled by the first upload
         return []
-    return [[d.title or "(untitled)", d.date or "undated", d.n_passages, display_path(d.source), d.doc_id]
+    return [[d.title or "(untitled)", d.date or "undated", d.n_passages, shown_path(d.source), d.doc_id]
             for d in docs]
 
 

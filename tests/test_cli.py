@@ -151,3 +151,22 @@ def test_app_py_with_a_bad_login_setting_is_one_line_not_a_traceback():
                           env={**os.environ, "RAG_AUTH": "no-colon"}, cwd=ROOT)
     assert proc.returncode == 1
     assert proc.stderr.strip() == "rag: error: RAG_AUTH must be user:password"
+
+
+def test_file_names_with_control_characters_are_shown_escaped(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    name = "two\nlines\x1b[31m\u202etxt.txt"
+    (corpus / name).write_bytes((ROOT / "seeds" / "004_b1b54881a5237c4c.txt").read_bytes())
+    (corpus / "000.txt").write_bytes((ROOT / "seeds" / "000_1d78f71aed52c027.txt").read_bytes())
+    index = ["--index", str(tmp_path / "index")]
+    assert run(*index, "ingest", str(corpus)).returncode == 0
+    docs = run(*index, "docs")
+    assert docs.returncode == 0 and docs.stdout.splitlines()[-1] == "2 documents"
+    assert len(docs.stdout.splitlines()) == 3 and "two\\nlines\\x1b[31m\\u202etxt.txt" in docs.stdout
+    ask = run(*index, "ask", "Why did Kahl think Musk had become nervous?")
+    source_lines = [ln for ln in ask.stdout.splitlines() if ln.startswith("[1] ")]
+    assert source_lines and "two\\nlines\\x1b[31m\\u202etxt.txt" in source_lines[0]
+    assert "\x1b" not in ask.stdout + docs.stdout and "\u202e" not in ask.stdout + docs.stdout
+    ans = json.loads(run(*index, "ask", "Why did Kahl think Musk had become nervous?", "--json").stdout)
+    assert ans["citations"][0]["source"].endswith(name)  # JSON keeps the real name (escaped by JSON itself)
