@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     rm = sub.add_parser("remove", help="remove documents from the index by path (substring or glob)")
     rm.add_argument("pattern")
 
+    dr = sub.add_parser("doctor", help="check that the index's stores agree (one line per problem); --repair fixes")
+    dr.add_argument("--repair", action="store_true",
+                    help="rebuild what is missing or damaged from the catalog or the source files")
+
     sv = sub.add_parser("serve", help="start the web app (env RAG_HOST, RAG_PORT)")
     sv.add_argument("--host")
     sv.add_argument("--port", type=int)
@@ -119,13 +123,18 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as e:  # noqa: BLE001 - the CLI promises one clear line, never a traceback
-        return _fail(e)
+        return _fail(e, args)
 
 
-def _fail(e: Exception) -> int:
-    from rag.engine import error_line
+def _fail(e: Exception, args: argparse.Namespace) -> int:
+    from rag.errors import error_line
+    from rag.settings import Settings
 
-    print(f"rag: error: {error_line(e)}", file=sys.stderr)
+    try:
+        index_dir = Settings.from_env().with_overrides(index_dir=args.index).index_dir
+    except Exception:  # noqa: BLE001 - a bad setting is the error being reported
+        index_dir = None
+    print(f"rag: error: {error_line(e, index_dir)}", file=sys.stderr)
     if os.environ.get("RAG_DEBUG"):
         raise e
     return 1
@@ -146,6 +155,8 @@ def _run(args: argparse.Namespace) -> int:
     from rag.engine import Engine
 
     engine = Engine(settings)
+    if args.command == "doctor":
+        return _doctor(engine, args)
     return {"ingest": _ingest, "search": _search, "ask": _ask, "eval": _eval, "docs": _docs,
             "remove": _remove, "chat": _chat, "brief": _brief, "check": _check}[args.command](engine, args)
 
@@ -179,8 +190,12 @@ def _search(engine, args) -> int:  # noqa: ANN001
     from rag.paths import shown_name
 
     hits = engine.search(args.query, args.k, _filters(args), args.method)
+    warnings = engine.warnings() if args.method != "bm25" else []
+    for w in warnings:
+        print(f"rag: warning: {w}", file=sys.stderr, flush=True)
     if args.json:
-        print(json.dumps({"query": args.query, "results": [h.to_dict() for h in hits]}, ensure_ascii=False))
+        print(json.dumps({"query": args.query, "results": [h.to_dict() for h in hits], "warnings": warnings},
+                         ensure_ascii=False))
         return 0
     for i, h in enumerate(hits, 1):
         d = h.to_dict()
@@ -207,7 +222,7 @@ def _ask(engine, args) -> int:  # noqa: ANN001
 def _batch(engine, args, filters) -> int:  # noqa: ANN001
     """One JSON line out per line in: an answer, or ``{"error": ..., "line": n}``, and the run goes on.
     Exit 1 when any line failed (a script can tell), 0 when every line was answered."""
-    from rag.engine import error_line
+    from rag.errors import error_line
 
     stream = sys.stdin.buffer if args.batch == "-" else open(args.batch, "rb")  # noqa: SIM115
     failed = 0
@@ -251,6 +266,8 @@ def _show(events, as_json: bool):  # noqa: ANN001, ANN202
 
 
 def _warn_fallback(ans) -> None:  # noqa: ANN001
+    for w in ans.warnings:
+        print(f"rag: warning: {w}", file=sys.stderr, flush=True)
     if ans.llm.fallback_reason:
         print(f"rag: warning: {ans.llm.fallback_reason}; answered extractively instead", file=sys.stderr, flush=True)
 
@@ -388,6 +405,18 @@ def _read_text(name: str) -> str:
     if not text.strip():
         raise ValueError(f"{name} is empty: nothing to check")
     return text
+
+
+def _doctor(engine, args) -> int:  # noqa: ANN001
+    """Exit 0 when the index is healthy (after repairs, with --repair), 1 when a problem remains."""
+    from rag.doctor import doctor
+
+    report = doctor(engine.settings, lambda: engine.embedder, args.repair)
+    for line in report.lines:
+        print(line)
+    state = "healthy" if report.healthy else "problems remain" if args.repair else "run `rag doctor --repair`"
+    print(f"index {engine.settings.index_dir}/: {state}")
+    return 0 if report.healthy else 1
 
 
 def _remove(engine, args) -> int:  # noqa: ANN001

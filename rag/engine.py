@@ -95,7 +95,17 @@ class Engine:
         with ``answer.llm.fallback_reason`` saying why."""
         from rag.generate import answer_stream
 
-        yield from answer_stream(self, question, k, filters, mode, history, strict)
+        for event in answer_stream(self, question, k, filters, mode, history, strict):
+            if event.kind == "answer" and event.answer is not None:
+                event.answer.warnings = self.warnings()
+            yield event
+
+    def warnings(self) -> list[str]:
+        """What degrades answers now: vectors missing from the vector store (rag/health.py; counts only)."""
+        from rag.health import dense_warning
+
+        w = dense_warning(self.index())
+        return [w] if w else []
 
     def _ask_extractive(self, question: str, k: int | None, filters: Filters | None) -> Answer:
         question = check_question(question)
@@ -169,16 +179,6 @@ class Engine:
         """A citation whose quote is read back from the canonical text, so the invariant holds by check."""
         quote = self.index().catalog.text(hit.doc_id)[start:end]
         return Citation(n, display_path(hit.source), hit.title, hit.date, start, end, quote)
-
-
-def error_line(e: BaseException) -> str:
-    """What the user sees of an error: one line, the message alone for errors whose message says it all."""
-    from rag.evaluate import BadQuestionSet
-    from rag.index import NoIndex
-
-    known = (NoIndex, EmptyQuestion, BadQuestionSet, FileNotFoundError, ValueError)
-    msg = str(e) if isinstance(e, known) else f"{type(e).__name__}: {e}"
-    return " ".join(msg.split()) or type(e).__name__
 
 
 def check_question(question: str) -> str:

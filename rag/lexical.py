@@ -36,8 +36,10 @@ class Lexical:
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
     def search(self, query: str, top_k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        if not self.pids:  # an empty index has no vocabulary at all
+            return []
         toks = [t for t in terms(query) if t in self.retriever.vocab_dict]
-        if not toks or not self.pids:
+        if not toks:
             return []
         mask = None
         if allowed is not None:
@@ -49,7 +51,7 @@ class Lexical:
         return [(self.pids[i], float(scores[i])) for i in idx if scores[i] > 0]
 
 
-def _dir(index_dir: Path, generation: int) -> Path:
+def saved_dir(index_dir: Path, generation: int) -> Path:
     # The tokenizer version is part of the name: an index built with other terms is rebuilt, not misread.
     return index_dir / f"bm25-v{TOKENIZER_VERSION}-g{generation}"
 
@@ -65,7 +67,7 @@ def build(catalog: Catalog, index_dir: Path) -> Lexical:
     retriever = bm25s.BM25()
     if rows:
         retriever.index(toks, show_progress=False)
-    target = _dir(index_dir, generation)
+    target = saved_dir(index_dir, generation)
     # A private folder per builder: several processes (app, ingest) may build the same generation at once.
     tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -105,7 +107,7 @@ def load(catalog: Catalog, index_dir: Path) -> Lexical:
     import bm25s
 
     generation = catalog.generation()
-    target = _dir(index_dir, generation)
+    target = saved_dir(index_dir, generation)
     try:
         pids = json.loads((target / "pids.json").read_text())
         df = json.loads((target / "df.json").read_text())

@@ -18,7 +18,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from rag.engine import EmptyQuestion, Engine, error_line
+from rag.engine import EmptyQuestion, Engine
+from rag.errors import error_line
 from rag.injection import instruction_spans
 from rag.paths import shown_name
 from rag.results import Answer, Citation
@@ -87,6 +88,7 @@ def answer_meta(ans: Answer) -> str:
     reason = getattr(llm, "fallback_reason", None)
     if reason:
         parts.append(f"model not used: {reason}")
+    parts += [f"⚠ {w}" for w in getattr(ans, "warnings", [])]
     return " · ".join(parts)
 
 
