@@ -103,6 +103,9 @@ class Index:
             store.count()  # reads the store: a damaged file is named now, not halfway through an answer
             return store
         except Exception as e:
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()  # chromadb caches the failed client: a retry must start afresh
             raise damaged(e, self.dir) or e from None
 
     def _open_catalog(self, path: Path) -> Catalog:
