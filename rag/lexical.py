@@ -79,11 +79,26 @@ def build(catalog: Catalog, index_dir: Path) -> Lexical:
     try:
         tmp.rename(target)  # a reader sees no folder or this complete one, never a half-written one
     except OSError:
+        if _saved_pids(target) != pids:  # left by a catalog that was replaced and counted its generations anew
+            stale = target.with_name(f"{target.name}.tmp-stale-{os.getpid()}-{threading.get_ident()}")
+            try:
+                target.rename(stale)
+                tmp.rename(target)
+            except OSError:
+                pass  # another builder replaced it meanwhile
+            shutil.rmtree(stale, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)  # another builder got there first with the same content
     for old in index_dir.glob("bm25-*"):
         if ".tmp" in old.name and _abandoned(old) or ".tmp" not in old.name and _generation(old) < generation:
             shutil.rmtree(old, ignore_errors=True)
     return Lexical(retriever, pids, dict(df), generation)
+
+
+def _saved_pids(folder: Path) -> list[str] | None:
+    try:
+        return json.loads((folder / "pids.json").read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _generation(folder: Path) -> int:
@@ -112,6 +127,8 @@ def load(catalog: Catalog, index_dir: Path) -> Lexical:
         pids = json.loads((target / "pids.json").read_text())
         df = json.loads((target / "df.json").read_text())
         retriever = bm25s.BM25.load(str(target)) if pids else bm25s.BM25()
-    except Exception:  # noqa: BLE001 - missing, half-deleted by a newer build, or unreadable: rebuild it
+        if len(pids) != catalog.count()[1]:
+            raise ValueError("saved for another catalog with the same generation number")
+    except Exception:  # noqa: BLE001 - missing, half-deleted by a newer build, unreadable or stale: rebuild it
         return build(catalog, index_dir)
     return Lexical(retriever, pids, df, generation)
