@@ -225,7 +225,7 @@ def _batch(engine, args, filters) -> int:  # noqa: ANN001
     from rag.errors import error_line
 
     stream = sys.stdin.buffer if args.batch == "-" else open(args.batch, "rb")  # noqa: SIM115
-    failed = 0
+    failed, shown = 0, set()
     for n, raw in enumerate(stream, 1):
         try:
             try:
@@ -237,7 +237,7 @@ def _batch(engine, args, filters) -> int:  # noqa: ANN001
             failed += 1
             out = {"error": error_line(e), "line": n}
         else:
-            _warn_fallback(ans)
+            _warn_fallback(ans, shown)
             out = ans.to_dict()
         print(json.dumps(out, ensure_ascii=False), flush=True)
     if stream is not sys.stdin.buffer:
@@ -265,9 +265,13 @@ def _show(events, as_json: bool):  # noqa: ANN001, ANN202
     return None
 
 
-def _warn_fallback(ans) -> None:  # noqa: ANN001
+def _warn_fallback(ans, shown: set[str] | None = None) -> None:  # noqa: ANN001
+    """The answer's warnings on stderr (``shown``: those already printed by this run, not repeated)."""
     for w in ans.warnings:
-        print(f"rag: warning: {w}", file=sys.stderr, flush=True)
+        if shown is None or w not in shown:
+            print(f"rag: warning: {w}", file=sys.stderr, flush=True)
+            if shown is not None:
+                shown.add(w)
     if ans.llm.fallback_reason:
         print(f"rag: warning: {ans.llm.fallback_reason}; answered extractively instead", file=sys.stderr, flush=True)
 

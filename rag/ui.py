@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from rag.engine import EmptyQuestion, Engine
+from rag.engine import Engine
 from rag.errors import error_line
 from rag.injection import instruction_spans
 from rag.paths import shown_name
@@ -410,10 +410,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                     turn.texts = read_texts(engine, event.answer)
             if turn.answer is None:
                 turn.error = "no answer came back"
-        except (EmptyQuestion, ValueError) as e:
-            turn.error = str(e)
         except Exception as e:  # noqa: BLE001 - shown to the user as one line, the app keeps running
-            turn.error = f"{type(e).__name__}: {e}"
+            turn.error = error_line(e, settings.index_dir)  # a damaged index file is named with its remedy
         turns.append(turn)
         yield chat_messages(turns), render_sources(turns), turns, "", write_export(turns, exports)
 
@@ -426,7 +424,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         try:
             return engine.ask(question).to_dict()
         except Exception as e:  # noqa: BLE001 - the API caller gets the reason, not Gradio's generic exception
-            return {"error": error_line(e)}
+            return {"error": error_line(e, settings.index_dir)}
 
     def corpus_view() -> tuple:
         rows = docs_rows(engine)
