@@ -373,6 +373,8 @@ def _brief(engine, args) -> int:  # noqa: ANN001
     if args.out is not None and (args.out.is_dir() or not args.out.parent.is_dir()):
         raise ValueError(f"cannot write {args.out}: not a file in an existing folder")
     b = engine.brief(args.topic, args.k, _filters(args), args.mode)
+    for w in engine.warnings():
+        print(f"rag: warning: {w}", file=sys.stderr)
     if b.llm.fallback_reason:
         print(f"rag: warning: {b.llm.fallback_reason}; summary written extractively instead", file=sys.stderr)
     if args.out is not None:

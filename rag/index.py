@@ -24,8 +24,8 @@ from rag.settings import Settings
 from rag.vectors import RemoteCatalog, VectorStore, open_chroma
 
 REFRESH_SECONDS = 0.5  # server mode: how often a reader asks the server whether the catalog changed
-SYNCED = "remote_token"
-CATALOG = "catalog.sqlite"  # catalog meta key: the server generation the local copy reflects
+SYNCED = "remote_token"  # catalog meta key: the server generation the local copy reflects
+CATALOG = "catalog.sqlite"
 
 
 class NoIndex(Exception):
