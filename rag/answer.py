@@ -22,6 +22,7 @@ import numpy as np
 from rag import sentence_vectors
 from rag.answer_types import answer_type, has_answer_of_type
 from rag.embed import Embedder
+from rag.injection import is_instruction
 from rag.lexical import Lexical
 from rag.retrieve import Hit
 from rag.text import normalize, sentence_spans, terms
@@ -122,8 +123,9 @@ def combine(features: tuple[float, ...]) -> float:
 
 
 def is_statement(sentence: str) -> bool:
-    """A full sentence, not a headline or section heading (those carry no terminal punctuation)."""
-    return len(sentence.split()) >= MIN_WORDS and sentence.rstrip()[-1] in TERMINAL
+    """A full sentence, not a headline or section heading (those carry no terminal punctuation), and not text
+    addressed to an AI assistant (never evidence: neither answers nor briefings may quote it)."""
+    return len(sentence.split()) >= MIN_WORDS and sentence.rstrip()[-1] in TERMINAL and not is_instruction(sentence)
 
 
 def next_sentence(c: Candidate, doc_text: str) -> Candidate | None:

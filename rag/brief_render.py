@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rag.brief_types import Briefing, CheckReport, Item
+from rag.paths import shown_name
 
 _LABEL = {"supported": "✅ supported", "contradicted": "❌ contradicted", "not_found": "❔ not found"}
 
@@ -48,7 +49,7 @@ def briefing_markdown(b: Briefing) -> str:
     out += ["## Sources", ""]
     for c in b.citations:
         out.append(f"[{c.n}] “{_one(c.quote)}” — {c.title or '(untitled)'}, {c.date or 'undated'}, "
-                   f"`{c.source}` [{c.start}:{c.end}]")
+                   f"`{shown_name(c.source)}` [{c.start}:{c.end}]")
     return "\n".join(out) + "\n"
 
 
@@ -58,7 +59,7 @@ def check_markdown(r: CheckReport) -> str:
         out.append(f"{i}. {_LABEL[c.label]}: {_one(c.text)}")
         if c.evidence:
             e = c.evidence
-            out.append(f"   > “{_one(e.quote)}” — `{e.source}` [{e.start}:{e.end}]")
+            out.append(f"   > “{_one(e.quote)}” — `{shown_name(e.source)}` [{e.start}:{e.end}]")
         if c.label != "supported" and c.reason:
             out.append(f"   *{_one(c.reason)}*")
     return "\n".join(out) + "\n"

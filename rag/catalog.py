@@ -168,6 +168,11 @@ class Catalog:
             "ON s.pid = p.pid AND s.version = ? WHERE s.pid IS NULL ORDER BY p.pid LIMIT ?",
             (version, limit)).fetchall()
 
+    def count_sentence_vectors(self, version: int) -> int:
+        """Passages that have sentence vectors of ``version``."""
+        return self._conn().execute("SELECT COUNT(*) FROM sentence_vectors s JOIN passages p USING(pid) "
+                                    "WHERE s.version=?", (version,)).fetchone()[0]
+
     # -- writes ----------------------------------------------------------------------------------------
     def put_sentence_vectors(self, blobs: dict[str, bytes], version: int) -> None:
         """Store sentence vectors of committed passages (rows for passages replaced meanwhile are skipped)."""

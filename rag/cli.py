@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     rm = sub.add_parser("remove", help="remove documents from the index by path (substring or glob)")
     rm.add_argument("pattern")
 
+    dr = sub.add_parser("doctor", help="check that the index's stores agree (one line per problem); --repair fixes")
+    dr.add_argument("--repair", action="store_true",
+                    help="rebuild what is missing or damaged from the catalog or the source files")
+
     sv = sub.add_parser("serve", help="start the web app (env RAG_HOST, RAG_PORT)")
     sv.add_argument("--host")
     sv.add_argument("--port", type=int)
@@ -119,17 +123,18 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as e:  # noqa: BLE001 - the CLI promises one clear line, never a traceback
-        return _fail(e)
+        return _fail(e, args)
 
 
-def _fail(e: Exception) -> int:
-    from rag.engine import EmptyQuestion
-    from rag.evaluate import BadQuestionSet
-    from rag.index import NoIndex
+def _fail(e: Exception, args: argparse.Namespace) -> int:
+    from rag.errors import error_line
+    from rag.settings import Settings
 
-    known = (NoIndex, EmptyQuestion, BadQuestionSet, FileNotFoundError, ValueError)
-    msg = str(e) if isinstance(e, known) else f"{type(e).__name__}: {e}"
-    print(f"rag: error: {msg}", file=sys.stderr)
+    try:
+        index_dir = Settings.from_env().with_overrides(index_dir=args.index).index_dir
+    except Exception:  # noqa: BLE001 - a bad setting is the error being reported
+        index_dir = None
+    print(f"rag: error: {error_line(e, index_dir)}", file=sys.stderr)
     if os.environ.get("RAG_DEBUG"):
         raise e
     return 1
@@ -150,6 +155,8 @@ def _run(args: argparse.Namespace) -> int:
     from rag.engine import Engine
 
     engine = Engine(settings)
+    if args.command == "doctor":
+        return _doctor(engine, args)
     return {"ingest": _ingest, "search": _search, "ask": _ask, "eval": _eval, "docs": _docs,
             "remove": _remove, "chat": _chat, "brief": _brief, "check": _check}[args.command](engine, args)
 
@@ -161,8 +168,10 @@ def _ingest(engine, args) -> int:  # noqa: ANN001
         if not p.exists():
             raise FileNotFoundError(f"no such file or folder: {p}")
     report = engine.ingest(args.paths, prune=args.prune, progress=tqdm_progress())
+    from rag.paths import shown_name
+
     for w in report.warnings:
-        print(f"warning: skipped {w}", file=sys.stderr)
+        print(f"warning: skipped {shown_name(w)}", file=sys.stderr)
     if args.json:
         print(json.dumps(report.to_dict()))
     else:
@@ -178,13 +187,19 @@ def _filters(args):  # noqa: ANN001, ANN202
 
 
 def _search(engine, args) -> int:  # noqa: ANN001
+    from rag.paths import shown_name
+
     hits = engine.search(args.query, args.k, _filters(args), args.method)
+    warnings = engine.warnings() if args.method != "bm25" else []
+    for w in warnings:
+        print(f"rag: warning: {w}", file=sys.stderr, flush=True)
     if args.json:
-        print(json.dumps({"query": args.query, "results": [h.to_dict() for h in hits]}, ensure_ascii=False))
+        print(json.dumps({"query": args.query, "results": [h.to_dict() for h in hits], "warnings": warnings},
+                         ensure_ascii=False))
         return 0
     for i, h in enumerate(hits, 1):
         d = h.to_dict()
-        print(f"{i:>2}. {h.score:.4f}  {d['source']} [{h.start}:{h.end}]  {h.title or ''} {h.date or ''}")
+        print(f"{i:>2}. {h.score:.4f}  {shown_name(d['source'])} [{h.start}:{h.end}]  {h.title or ''} {h.date or ''}")
         print(f"    {' '.join(h.text.split())[:300]}")
     if not hits:
         print("no passages found")
@@ -196,19 +211,38 @@ def _ask(engine, args) -> int:  # noqa: ANN001
     if args.batch:
         if args.question:
             raise ValueError("give a question or --batch, not both")
-        stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
-        with stream:
-            for line in stream:
-                if line.strip():
-                    ans = engine.ask(line, args.k, filters, args.mode, None, args.strict)
-                    _warn_fallback(ans)
-                    print(json.dumps(ans.to_dict(), ensure_ascii=False), flush=True)
-        return 0
+        return _batch(engine, args, filters)
     if args.question is None:
         raise ValueError("the question is missing: rag ask \"QUESTION\"")
     events = engine.ask_stream(args.question, args.k, filters, args.mode, None, args.strict)
     _show(events, args.json)
     return 0
+
+
+def _batch(engine, args, filters) -> int:  # noqa: ANN001
+    """One JSON line out per line in: an answer, or ``{"error": ..., "line": n}``, and the run goes on.
+    Exit 1 when any line failed (a script can tell), 0 when every line was answered."""
+    from rag.errors import error_line
+
+    stream = sys.stdin.buffer if args.batch == "-" else open(args.batch, "rb")  # noqa: SIM115
+    failed, shown = 0, set()
+    for n, raw in enumerate(stream, 1):
+        try:
+            try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError:
+                raise ValueError("the line is not UTF-8 text") from None
+            ans = engine.ask(line, args.k, filters, args.mode, None, args.strict)
+        except Exception as e:  # noqa: BLE001 - one bad line must not cost the lines after it their answers
+            failed += 1
+            out = {"error": error_line(e), "line": n}
+        else:
+            _warn_fallback(ans, shown)
+            out = ans.to_dict()
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    if stream is not sys.stdin.buffer:
+        stream.close()
+    return 1 if failed else 0
 
 
 def _show(events, as_json: bool):  # noqa: ANN001, ANN202
@@ -231,7 +265,13 @@ def _show(events, as_json: bool):  # noqa: ANN001, ANN202
     return None
 
 
-def _warn_fallback(ans) -> None:  # noqa: ANN001
+def _warn_fallback(ans, shown: set[str] | None = None) -> None:  # noqa: ANN001
+    """The answer's warnings on stderr (``shown``: those already printed by this run, not repeated)."""
+    for w in ans.warnings:
+        if shown is None or w not in shown:
+            print(f"rag: warning: {w}", file=sys.stderr, flush=True)
+            if shown is not None:
+                shown.add(w)
     if ans.llm.fallback_reason:
         print(f"rag: warning: {ans.llm.fallback_reason}; answered extractively instead", file=sys.stderr, flush=True)
 
@@ -240,6 +280,8 @@ LOW_CONFIDENCE = 0.5  # extractive answers the judge gives less than even odds a
 
 
 def _print_answer(ans) -> None:  # noqa: ANN001
+    from rag.paths import shown_name
+
     if ans.mode == "llm" and ans.sentences:
         for s in ans.sentences:
             refs = "".join(f"[{n}]" for n in s.citations)
@@ -259,7 +301,7 @@ def _print_answer(ans) -> None:  # noqa: ANN001
     if ans.citations:
         print("\nSources:")
     for c in ans.citations:
-        print(f"[{c.n}] {c.title or '(untitled)'} | {c.date or 'undated'} | {c.source} [{c.start}:{c.end}]")
+        print(f"[{c.n}] {c.title or '(untitled)'} | {c.date or 'undated'} | {shown_name(c.source)} [{c.start}:{c.end}]")
         print(f"    \u201c{c.quote}\u201d")
 
 
@@ -347,14 +389,14 @@ def _baseline_retriever(engine):  # noqa: ANN001, ANN202
 
 
 def _docs(engine, args) -> int:  # noqa: ANN001
-    from rag.paths import display_path
+    from rag.paths import display_path, shown_path
 
     docs = engine.index().catalog.docs()
     if args.json:
         print(json.dumps([{**d.to_dict(), "source": display_path(d.source)} for d in docs], ensure_ascii=False))
         return 0
     for d in docs:
-        print(f"{d.date or 'undated':<10}  {d.n_passages:>3} passages  {display_path(d.source)}  {d.title or ''}")
+        print(f"{d.date or 'undated':<10}  {d.n_passages:>3} passages  {shown_path(d.source)}  {d.title or ''}")
     print(f"{len(docs)} documents")
     return 0
 
@@ -363,6 +405,8 @@ def _brief(engine, args) -> int:  # noqa: ANN001
     if args.out is not None and (args.out.is_dir() or not args.out.parent.is_dir()):
         raise ValueError(f"cannot write {args.out}: not a file in an existing folder")
     b = engine.brief(args.topic, args.k, _filters(args), args.mode)
+    for w in engine.warnings():
+        print(f"rag: warning: {w}", file=sys.stderr)
     if b.llm.fallback_reason:
         print(f"rag: warning: {b.llm.fallback_reason}; summary written extractively instead", file=sys.stderr)
     if args.out is not None:
@@ -399,6 +443,18 @@ def _read_text(name: str) -> str:
     if not text.strip():
         raise ValueError(f"{name} is empty: nothing to check")
     return text
+
+
+def _doctor(engine, args) -> int:  # noqa: ANN001
+    """Exit 0 when the index is healthy (after repairs, with --repair), 1 when a problem remains."""
+    from rag.doctor import doctor
+
+    report = doctor(engine.settings, lambda: engine.embedder, args.repair)
+    for line in report.lines:
+        print(line)
+    state = "healthy" if report.healthy else "problems remain" if args.repair else "run `rag doctor --repair`"
+    print(f"index {engine.settings.index_dir}/: {state}")
+    return 0 if report.healthy else 1
 
 
 def _remove(engine, args) -> int:  # noqa: ANN001

@@ -115,7 +115,17 @@ class Engine:
         with ``answer.llm.fallback_reason`` saying why."""
         from rag.generate import answer_stream
 
-        yield from answer_stream(self, question, k, filters, mode, history, strict)
+        for event in answer_stream(self, question, k, filters, mode, history, strict):
+            if event.kind == "answer" and event.answer is not None:
+                event.answer.warnings = self.warnings()
+            yield event
+
+    def warnings(self) -> list[str]:
+        """What degrades answers now: vectors missing from the vector store (rag/health.py; counts only)."""
+        from rag.health import dense_warning
+
+        w = dense_warning(self.index())
+        return [w] if w else []
 
     def _ask_extractive(self, question: str, k: int | None, filters: Filters | None) -> Answer:
         question = check_question(question)

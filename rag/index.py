@@ -8,10 +8,13 @@ the catalog and its BM25 index, refreshed whenever the server's generation token
 from __future__ import annotations
 
 import fcntl
+import re
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from rag import lexical
 from rag.catalog import Catalog
@@ -22,17 +25,54 @@ from rag.vectors import RemoteCatalog, VectorStore, open_chroma
 
 REFRESH_SECONDS = 0.5  # server mode: how often a reader asks the server whether the catalog changed
 SYNCED = "remote_token"  # catalog meta key: the server generation the local copy reflects
+CATALOG = "catalog.sqlite"
 
 
 class NoIndex(Exception):
     """Raised when a command needs an index that has not been built."""
 
 
+class DamagedStore(Exception):
+    """A file of the index cannot be read (truncated, overwritten, not a database). The message is one line
+    that names the file and the remedy; ``path`` is the file."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        if path.parent.name == "chroma":
+            remedy = (f"run `rag doctor --repair` (or delete {path.parent}/ and run `rag ingest`): the vectors are "
+                      "re-embedded from the catalog")
+        else:
+            remedy = (f"run `rag doctor --repair` to recover it from the source files, or delete {path.parent}/ "
+                      "and ingest again")
+        super().__init__(f"{path} is damaged ({reason}); {remedy}")
+
+
+_DAMAGE = ("malformed", "not a database", "file is encrypted", "disk i/o error", "(code: 11)", "(code: 26)",
+           "no such table")
+
+
+def damaged(e: BaseException, index_dir: Path) -> DamagedStore | None:
+    """The damaged file behind an error of the catalog's SQLite or of Chroma's, or None for other errors."""
+    if isinstance(e, DamagedStore):
+        return e
+    text = str(e).lower()
+    if not any(m in text for m in _DAMAGE):
+        return None
+    first = str(e).split("\n", 1)[0]
+    reason = re.sub(r"^.*\(code: \d+\)\s*|^error returned from database:\s*", "", first).strip() or type(e).__name__
+    if isinstance(e, sqlite3.DatabaseError):
+        return DamagedStore(index_dir / CATALOG, reason)
+    if type(e).__module__.startswith("chromadb"):
+        return DamagedStore(index_dir / "chroma" / "chroma.sqlite3", reason)
+    return None
+
+
 class Index:
     def __init__(self, settings: Settings, create: bool = False) -> None:
         self.dir = settings.index_dir
         self.url = settings.chroma_url
-        catalog_path = self.dir / "catalog.sqlite"
+        self.settings = settings
+        catalog_path = self.dir / CATALOG
         self.remote: RemoteCatalog | None = None
         if self.url:
             client = open_chroma(self.dir, self.url, settings.chroma_token)
@@ -48,14 +88,34 @@ class Index:
                 if not create:
                     raise NoIndex(f"no index at {self.dir}/ (run `rag ingest` first, or pass --index DIR)")
                 self.dir.mkdir(parents=True, exist_ok=True)
-            self.vectors = VectorStore(open_chroma(self.dir))
-        self.catalog = Catalog(catalog_path)
+            self.vectors = self._open_local_vectors()
+        self.catalog = self._open_catalog(catalog_path)
         self._lexical: lexical.Lexical | None = None
         self._lock = threading.Lock()
         self._sync_lock = threading.Lock()
         self._checked = 0.0
         self._built_at = self._build_seconds = 0.0
         self.refresh(force=True)
+
+    def _open_local_vectors(self) -> VectorStore:
+        try:
+            store = VectorStore(open_chroma(self.dir))
+            store.count()  # reads the store: a damaged file is named now, not halfway through an answer
+            return store
+        except Exception as e:
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()  # chromadb caches the failed client: a retry must start afresh
+            raise damaged(e, self.dir) or e from None
+
+    def _open_catalog(self, path: Path) -> Catalog:
+        try:
+            catalog = Catalog(path)
+            catalog.count()
+            catalog.generation()
+            return catalog
+        except sqlite3.DatabaseError as e:
+            raise damaged(e, self.dir) or DamagedStore(path, str(e)) from None
 
     # -- reading ---------------------------------------------------------------------------------------
     def lexical(self) -> lexical.Lexical:

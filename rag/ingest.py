@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rag import sentence_vectors
+from rag import health, sentence_vectors
 from rag.chunk import Passage, chunk_spans, make_passages
 from rag.documents import BadFile, Document, find_files, read_document
 from rag.embed import Embedder
@@ -23,6 +23,7 @@ from rag.index import Index
 from rag.settings import Settings
 
 BATCH_DOCS = 32
+RESTORE_BATCH = 256
 Progress = Callable[[int, int], None]
 
 
@@ -33,6 +34,8 @@ class IngestReport:
     unchanged: int = 0
     removed: int = 0
     passages: int = 0
+    restored: int = 0  # passages whose missing vectors were re-embedded from the catalog
+    recovered: int = 0  # files read again because the catalog had lost them (see rag/health.py)
     warnings: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -42,8 +45,12 @@ class IngestReport:
         return asdict(self)
 
     def summary(self) -> str:
+        repaired = (f"{self.restored} passages re-embedded from the catalog (their vectors were missing); "
+                    if self.restored else "")
+        if self.recovered:
+            repaired += f"{self.recovered} files read again (the catalog had lost them); "
         return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed; "
-                f"{self.passages} passages embedded; {len(self.warnings)} skipped; "
+                f"{self.passages} passages embedded; {repaired}{len(self.warnings)} skipped; "
                 f"{len(self.duplicates)} identical to another file; {self.seconds:.1f}s "
                 f"({self.sentence_seconds:.1f}s of it embedding sentences for answers)")
 
@@ -56,6 +63,9 @@ def ingest(paths: list[Path], settings: Settings, embedder: Embedder, prune: boo
     index = index or Index(settings, create=True)
     with index.writer():
         index.refresh(force=True)  # server mode: start from the shared catalog, not this host's copy
+        lost = [f for f in health.lost_sources(index) if f.is_file() and f not in set(files)]
+        files += lost
+        report.recovered = len(lost)
         _drop_orphans(index)
         known = index.catalog.shas()
         seen_sha = {sha: src for src, (_, sha) in known.items()}
@@ -91,12 +101,19 @@ def ingest(paths: list[Path], settings: Settings, embedder: Embedder, prune: boo
             gone = [d.doc_id for d in index.catalog.docs() if not Path(d.source).exists()]
             _remove(index, gone)
             report.removed = len(gone)
-        if todo or report.removed or index.lexical().generation != index.catalog.generation():
+        report.restored = restore_vectors(index, embedder)  # a lost or partial vector store
+        if todo or report.removed or not _bm25_current(index):
             index.rebuild_lexical()
         if settings.sentence_vectors:
             report.sentence_seconds = _backfill_sentence_vectors(index, embedder)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _bm25_current(index: Index) -> bool:
+    """The saved BM25 index of the current generation exists and is whole (files can be deleted under us)."""
+    return index.lexical().generation == index.catalog.generation() and not health.check_bm25(
+        index, index.catalog.pids())
 
 
 def _index_batch(batch: list[Document], known: dict[str, tuple[str, str]], index: Index, settings: Settings,
@@ -132,6 +149,20 @@ def _backfill_sentence_vectors(index: Index, embedder: Embedder, batch: int = 25
             break
         store_sentence_vectors(index, embedder, todo)
     return time.perf_counter() - t0
+
+
+def restore_vectors(index: Index, embedder: Embedder) -> int:
+    """Re-embed the catalog passages that have no vector (a deleted or replaced chroma/); returns how many."""
+    missing = sorted(index.catalog.pids() - index.vectors.ids())
+    for i in range(0, len(missing), RESTORE_BATCH):
+        passages = list(index.catalog.passages(missing[i : i + RESTORE_BATCH]).values())
+        docs = {d: index.catalog.doc(d) for d in {p.doc_id for p in passages}}
+        meta = {d: {"source": info.source, "title": info.title or "", "date": info.date or ""}
+                for d, info in docs.items() if info is not None}
+        passages = [p for p in passages if p.doc_id in meta]
+        vectors = embedder.embed([embed_text(meta[p.doc_id]["title"], p.text) for p in passages])
+        index.vectors.add(passages, vectors, meta)
+    return len(missing)
 
 
 def embed_text(title: str, passage: str) -> str:

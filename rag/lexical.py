@@ -36,8 +36,10 @@ class Lexical:
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
     def search(self, query: str, top_k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        if not self.pids:  # an empty index has no vocabulary at all
+            return []
         toks = [t for t in terms(query) if t in self.retriever.vocab_dict]
-        if not toks or not self.pids:
+        if not toks:
             return []
         mask = None
         if allowed is not None:
@@ -49,7 +51,7 @@ class Lexical:
         return [(self.pids[i], float(scores[i])) for i in idx if scores[i] > 0]
 
 
-def _dir(index_dir: Path, generation: int) -> Path:
+def saved_dir(index_dir: Path, generation: int) -> Path:
     # The tokenizer version is part of the name: an index built with other terms is rebuilt, not misread.
     return index_dir / f"bm25-v{TOKENIZER_VERSION}-g{generation}"
 
@@ -65,7 +67,7 @@ def build(catalog: Catalog, index_dir: Path) -> Lexical:
     retriever = bm25s.BM25()
     if rows:
         retriever.index(toks, show_progress=False)
-    target = _dir(index_dir, generation)
+    target = saved_dir(index_dir, generation)
     # A private folder per builder: several processes (app, ingest) may build the same generation at once.
     tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -77,11 +79,26 @@ def build(catalog: Catalog, index_dir: Path) -> Lexical:
     try:
         tmp.rename(target)  # a reader sees no folder or this complete one, never a half-written one
     except OSError:
+        if _saved_pids(target) != pids:  # left by a catalog that was replaced and counted its generations anew
+            stale = target.with_name(f"{target.name}.tmp-stale-{os.getpid()}-{threading.get_ident()}")
+            try:
+                target.rename(stale)
+                tmp.rename(target)
+            except OSError:
+                pass  # another builder replaced it meanwhile
+            shutil.rmtree(stale, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)  # another builder got there first with the same content
     for old in index_dir.glob("bm25-*"):
         if ".tmp" in old.name and _abandoned(old) or ".tmp" not in old.name and _generation(old) < generation:
             shutil.rmtree(old, ignore_errors=True)
     return Lexical(retriever, pids, dict(df), generation)
+
+
+def _saved_pids(folder: Path) -> list[str] | None:
+    try:
+        return json.loads((folder / "pids.json").read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _generation(folder: Path) -> int:
@@ -105,11 +122,13 @@ def load(catalog: Catalog, index_dir: Path) -> Lexical:
     import bm25s
 
     generation = catalog.generation()
-    target = _dir(index_dir, generation)
+    target = saved_dir(index_dir, generation)
     try:
         pids = json.loads((target / "pids.json").read_text())
         df = json.loads((target / "df.json").read_text())
         retriever = bm25s.BM25.load(str(target)) if pids else bm25s.BM25()
-    except Exception:  # noqa: BLE001 - missing, half-deleted by a newer build, or unreadable: rebuild it
+        if len(pids) != catalog.count()[1]:
+            raise ValueError("saved for another catalog with the same generation number")
+    except Exception:  # noqa: BLE001 - missing, half-deleted by a newer build, unreadable or stale: rebuild it
         return build(catalog, index_dir)
     return Lexical(retriever, pids, df, generation)

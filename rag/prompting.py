@@ -1,8 +1,8 @@
 """Prompts (``prompts/*.txt``, loaded by name) and how passages are put in them: delimited, numbered data.
 
 Article text is untrusted. It goes into the prompt only inside ``<passage>`` tags that it cannot close, and
-sentences of it that address an AI assistant ("ignore previous instructions ...") are replaced by a notice:
-the model never reads them and they can never support a claim.
+sentences of it that address an AI assistant ("ignore previous instructions ...", found by rag/injection.py) are
+replaced by a notice: the model never reads them and they can never support a claim.
 """
 
 from __future__ import annotations
@@ -11,23 +11,14 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from rag.text import normalize, sentence_spans
+from rag.injection import instruction_spans
 from rag.verify import Evidence
+
+__all__ = ["REMOVED", "instruction_spans", "load_prompt", "fill", "shown_text", "passages_block",
+           "answer_messages", "rewrite_messages"]
 
 PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 REMOVED = "[removed: text addressed to an AI assistant]"
-
-_INJECTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|prompts?|rules?|directions?|"
-    r"guidelines?)\b"
-    r"|\b(?:system|developer)\s+(?:prompt|message|instructions?)\b"
-    r"|\bnew\s+instructions?\s*:"
-    r"|\byou\s+are\s+(?:now\s+)?(?:an?\s+|the\s+)?(?:ai|assistant|chatbot|language\s+model|llm|model)\b"
-    r"|\bas\s+an?\s+(?:ai|language\s+model|assistant)\b"
-    r"|\b(?:ai|assistant|chatbot|language\s+model|llm)s?\b.{0,40}\b(?:must|should|shall|will\s+now)\s+"
-    r"(?:now\s+)?(?:reply|respond|answer|say|write|output|print|include|tell|state)\b"
-    r"|\b(?:reply|respond|answer)\s+(?:only\s+)?with\b",
-    re.I | re.S)
 
 
 @lru_cache(maxsize=16)
@@ -41,11 +32,6 @@ def load_prompt(name: str) -> dict[str, str]:
 def fill(template: str, **values: str) -> str:
     """Placeholders ``{name}`` replaced in one pass (values may contain braces: article text does)."""
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
-
-
-def instruction_spans(text: str) -> tuple[tuple[int, int], ...]:
-    """Sentences of an article that give instructions to an AI assistant (relative offsets)."""
-    return tuple((a, b) for a, b in sentence_spans(text) if _INJECTION.search(normalize(text[a:b])))
 
 
 def shown_text(e: Evidence) -> str:

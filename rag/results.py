@@ -54,10 +54,11 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     sentences: list[AnswerSentence] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
-    confidence: float = 0.0  # the best evidence sentence's score (the refusal decision compares it)
+    confidence: float = 0.0  # the judge's probability that the best evidence answers (refusal compares it)
     llm: LLMInfo = field(default_factory=LLMInfo)
     standalone_question: str | None = None  # a follow-up rewritten with its conversation, when there was one
     related: Citation | None = None  # a refusal's closest sentence: related, not an answer
+    warnings: list[str] = field(default_factory=list)  # what made this answer worse (a degraded index)
 
     def to_dict(self) -> dict:
         return {
@@ -72,4 +73,5 @@ class Answer:
             "llm": self.llm.to_dict(),
             "standalone_question": self.standalone_question,
             "related": self.related.to_dict() if self.related else None,
+            "warnings": list(self.warnings),
         }

@@ -18,7 +18,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from rag.engine import EmptyQuestion, Engine
+from rag.engine import Engine
+from rag.errors import error_line
+from rag.injection import instruction_spans
+from rag.paths import shown_name
 from rag.results import Answer, Citation
 from rag.retrieve import Filters
 from rag.settings import Settings
@@ -27,6 +30,7 @@ CONTEXT_CHARS = 280  # surrounding text shown on each side of a cited span
 UPLOAD_TYPES = (".txt", ".md", ".html", ".htm")
 MARKER = re.compile(r"\s*\[(\d+)\]")
 MODES = ("auto", "extractive", "llm")
+INSTRUCTION_NOTE = "text addressed to an AI assistant: never used as evidence"
 
 
 @dataclass
@@ -95,6 +99,7 @@ def answer_meta(ans: Answer) -> str:
     reason = getattr(llm, "fallback_reason", None)
     if reason:
         parts.append(f"model not used: {reason}")
+    parts += [f"⚠ {w}" for w in getattr(ans, "warnings", [])]
     return " · ".join(parts)
 
 
@@ -139,15 +144,30 @@ def passage_window(text: str, start: int, end: int, context: int = CONTEXT_CHARS
     return a, b
 
 
+def flag_instructions(text: str, lo: int, hi: int, flagged: list[tuple[int, int]]) -> str:
+    """``text[lo:hi]`` escaped, with the sentences addressed to an AI assistant marked as such (never evidence)."""
+    out, at = [], lo
+    for x, y in flagged:
+        x, y = max(x, lo), min(y, hi)
+        if x >= y:
+            continue
+        out.append(html.escape(text[at:x]))
+        out.append(f'<span class="instruction" title="{INSTRUCTION_NOTE}">{html.escape(text[x:y])}</span>')
+        at = y
+    out.append(html.escape(text[at:hi]))
+    return "".join(out)
+
+
 def render_card(c: Citation, text: str | None, turn: int) -> str:
     """One citation: title, date, file and the passage with the exact cited span in a <mark>."""
     head = (f'<div class="card-title"><span class="card-n">[{c.n}]</span> {html.escape(c.title or "(untitled)")}'
             f'</div><div class="card-meta">{html.escape(c.date or "undated")} · '
-            f'<code>{html.escape(c.source)}</code> [{c.start}:{c.end}]</div>')
+            f'<code>{html.escape(shown_name(c.source))}</code> [{c.start}:{c.end}]</div>')
     if text is not None and text[c.start:c.end] == c.quote:
         a, b = passage_window(text, c.start, c.end)
-        body = ("…" * (a > 0) + html.escape(text[a:c.start]) + f"<mark>{html.escape(c.quote)}</mark>"
-                + html.escape(text[c.end:b]) + "…" * (b < len(text)))
+        flagged = [(a + x, a + y) for x, y in instruction_spans(text[a:b])]
+        body = ("…" * (a > 0) + flag_instructions(text, a, c.start, flagged) + f"<mark>{html.escape(c.quote)}</mark>"
+                + flag_instructions(text, c.end, b, flagged) + "…" * (b < len(text)))
     else:  # the document was removed or changed since: show the quote, but not as checked
         body = (f"<mark>{html.escape(c.quote)}</mark><br><em class=\"stale\">The article has changed or been "
                 "removed since this answer; this quote can no longer be checked.</em>")
@@ -210,7 +230,7 @@ def conversation_markdown(turns: list[Turn], when: datetime | None = None) -> st
         for c in ans.citations:
             quote = " ".join(c.quote.split())
             out.append(f"[^{i}-{c.n}]: “{quote}” — {c.title or '(untitled)'}, {c.date or 'undated'}, "
-                       f"`{c.source}` [{c.start}:{c.end}]")
+                       f"`{shown_name(c.source)}` [{c.start}:{c.end}]")
         out.append("")
     return "\n".join(out)
 
@@ -292,13 +312,13 @@ def store_uploads(paths: list[Path], folder: Path) -> list[Path]:
 
 
 def docs_rows(engine: Engine) -> list[list[Any]]:
-    from rag.paths import display_path
+    from rag.paths import shown_path
 
     try:
         docs = engine.index().catalog.docs()
     except Exception:  # noqa: BLE001 - no index yet: an empty corpus, filled by the first upload
         return []
-    return [[d.title or "(untitled)", d.date or "undated", d.n_passages, display_path(d.source), d.doc_id]
+    return [[d.title or "(untitled)", d.date or "undated", d.n_passages, shown_path(d.source), d.doc_id]
             for d in docs]
 
 
@@ -330,6 +350,9 @@ CSS = """
 .card-meta { font-size: 0.8em; color: #6b7280; margin: 2px 0 6px; }
 .passage { white-space: pre-wrap; font-size: 0.9em; line-height: 1.45; }
 .passage mark { background: #fde68a; padding: 0 1px; }
+.passage .instruction { text-decoration: line-through #b91c1c; color: #6b7280; }
+.passage .instruction::before { content: "⚠ instruction to AI, ignored: "; color: #b91c1c; font-size: 0.8em;
+  text-decoration: none; display: inline-block; }
 .no-sources, .sources-empty { color: #6b7280; font-style: italic; }
 """
 
@@ -398,10 +421,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                     turn.texts = read_texts(engine, event.answer)
             if turn.answer is None:
                 turn.error = "no answer came back"
-        except (EmptyQuestion, ValueError) as e:
-            turn.error = str(e)
         except Exception as e:  # noqa: BLE001 - shown to the user as one line, the app keeps running
-            turn.error = f"{type(e).__name__}: {e}"
+            turn.error = error_line(e, settings.index_dir)  # a damaged index file is named with its remedy
         turns.append(turn)
         yield chat_messages(turns), render_sources(turns), turns, "", write_export(turns, exports)
 
@@ -409,8 +430,12 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         return [], render_sources([]), [], "", None
 
     def ask_json(question: str) -> dict:
-        """One question in, the answer as JSON (Answer.to_dict()) out."""
-        return engine.ask(question).to_dict()
+        """One question in, the answer as JSON (Answer.to_dict()) out; a bad question or a failure gives
+        ``{"error": "one line"}``, as a line of ``rag ask --batch`` does."""
+        try:
+            return engine.ask(question).to_dict()
+        except Exception as e:  # noqa: BLE001 - the API caller gets the reason, not Gradio's generic exception
+            return {"error": error_line(e, settings.index_dir)}
 
     def corpus_view() -> tuple:
         rows = docs_rows(engine)

@@ -14,6 +14,7 @@ from typing import Any
 from rag.brief_render import check_markdown
 from rag.brief_types import Briefing, CheckReport, Item
 from rag.engine import Engine
+from rag.paths import shown_name
 from rag.ui import render_card
 
 _LABELS = {"supported": "✔ supported", "contradicted": "✘ contradicted", "not_found": "? not found"}
@@ -82,8 +83,8 @@ def render_check(r: CheckReport) -> str:
         body = f'<span class="label">{_LABELS[c.label]}</span>{e(c.text)}'
         if c.evidence:
             v = c.evidence
-            body += (f"<blockquote>{e(v.quote)}</blockquote><div class=\"where\"><code>{e(v.source)}</code> "
-                     f"[{v.start}:{v.end}] {e(v.date or 'undated')}</div>")
+            body += (f"<blockquote>{e(v.quote)}</blockquote><div class=\"where\">"
+                     f"<code>{e(shown_name(v.source))}</code> [{v.start}:{v.end}] {e(v.date or 'undated')}</div>")
         if c.label != "supported" and c.reason:
             body += f'<div class="why">{e(c.reason)}</div>'
         out.append(f'<div class="claim {c.label}">{body}</div>')

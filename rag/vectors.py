@@ -140,6 +140,12 @@ class VectorStore:
         with guard(self.url):
             return set(self.collection.get(include=[])["ids"])
 
+    def sources(self) -> set[str]:
+        """The source files the vectors were made from (their metadata survives a lost catalog)."""
+        with guard(self.url):
+            res = self.collection.get(include=["metadatas"])
+        return {str(m["source"]) for m in res["metadatas"] or [] if m and m.get("source")}
+
     def orphans(self, known: set[str], min_age: float = 0.0) -> list[str]:
         """Vectors no catalog row points to, written at least ``min_age`` seconds ago."""
         with guard(self.url):

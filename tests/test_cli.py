@@ -81,13 +81,32 @@ def test_ask_filters_change_the_evidence(index_arg, capsys, monkeypatch):
 
 def test_batch_prints_one_object_per_question(index_arg, tmp_path: Path):
     qs = tmp_path / "qs.txt"
-    qs.write_text("Which presidential candidate has Musk publicly endorsed?\n\nWhat is Elon Musk's net worth?\n")
+    qs.write_text("Which presidential candidate has Musk publicly endorsed?\nWhat is Elon Musk's net worth?\n")
     p = run(*index_arg, "ask", "--batch", str(qs))
     assert p.returncode == 0, p.stderr
     objs = [json.loads(line) for line in p.stdout.splitlines()]
     assert [o["refused"] for o in objs] == [False, True]
     p = run(*index_arg, "ask", "--batch", "-", stdin="Who did Colin Kahl work for?\n")
     assert p.returncode == 0 and len(p.stdout.splitlines()) == 1
+
+
+def test_batch_answers_every_line_after_bad_ones(index_arg, tmp_path: Path):
+    qs = tmp_path / "qs.txt"
+    qs.write_bytes(b"Which presidential candidate has Musk publicly endorsed?\n\n\x00\x00\x00\n"
+                   b"Who did Colin Kahl work for?\n\xff\xfe broken bytes\n   \t \nWhat is Elon Musk's net worth?\n")
+    for source in (str(qs), "-"):
+        p = subprocess.run([*RAG, *index_arg, "ask", "--batch", source], capture_output=True, cwd=ROOT, timeout=300,
+                           input=qs.read_bytes() if source == "-" else None)
+        assert p.returncode == 1 and b"Traceback" not in p.stderr  # some lines failed: the status says so
+        objs = [json.loads(line) for line in p.stdout.decode().splitlines()]
+        assert len(objs) == 7  # one line out per line in, in order
+        errors = {o["line"]: o["error"] for o in objs if "error" in o}
+        assert set(errors) == {2, 3, 5, 6}
+        assert errors[2] == errors[3] == errors[6] == "the question is empty"
+        assert "UTF-8" in errors[5] and all("\n" not in e for e in errors.values())
+        answered = [o for o in objs if "error" not in o]
+        assert [o["refused"] for o in answered] == [False, False, True]
+        assert "Trump" in answered[0]["answer"] and "Kahl" in answered[1]["question"]
 
 
 def test_search_json_and_docs(index_arg, capsys):
@@ -132,3 +151,22 @@ def test_app_py_with_a_bad_login_setting_is_one_line_not_a_traceback():
                           env={**os.environ, "RAG_AUTH": "no-colon"}, cwd=ROOT)
     assert proc.returncode == 1
     assert proc.stderr.strip() == "rag: error: RAG_AUTH must be user:password"
+
+
+def test_file_names_with_control_characters_are_shown_escaped(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    name = "two\nlines\x1b[31m\u202etxt.txt"
+    (corpus / name).write_bytes((ROOT / "seeds" / "004_b1b54881a5237c4c.txt").read_bytes())
+    (corpus / "000.txt").write_bytes((ROOT / "seeds" / "000_1d78f71aed52c027.txt").read_bytes())
+    index = ["--index", str(tmp_path / "index")]
+    assert run(*index, "ingest", str(corpus)).returncode == 0
+    docs = run(*index, "docs")
+    assert docs.returncode == 0 and docs.stdout.splitlines()[-1] == "2 documents"
+    assert len(docs.stdout.splitlines()) == 3 and "two\\nlines\\x1b[31m\\u202etxt.txt" in docs.stdout
+    ask = run(*index, "ask", "Why did Kahl think Musk had become nervous?")
+    source_lines = [ln for ln in ask.stdout.splitlines() if ln.startswith("[1] ")]
+    assert source_lines and "two\\nlines\\x1b[31m\\u202etxt.txt" in source_lines[0]
+    assert "\x1b" not in ask.stdout + docs.stdout and "\u202e" not in ask.stdout + docs.stdout
+    ans = json.loads(run(*index, "ask", "Why did Kahl think Musk had become nervous?", "--json").stdout)
+    assert ans["citations"][0]["source"].endswith(name)  # JSON keeps the real name (escaped by JSON itself)

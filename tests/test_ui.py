@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_concurrency import app_server  # noqa: F401 - fixture: a served app over the seeds
 
 from rag.results import REFUSAL, Answer, AnswerSentence, Citation
 from rag.settings import Settings
@@ -123,3 +124,17 @@ def test_settings_from_env_reach_launch(monkeypatch: pytest.MonkeyPatch):
     assert kw["server_name"] == "127.0.0.1" and kw["auth"] == ("ann", "secret")
     assert kw["max_file_size"] == 2 * 1024 * 1024
     assert "secret" not in repr(s)
+
+
+def test_ask_json_api_answers_a_bad_question_with_one_line(app_server, tmp_path: Path):  # noqa: ANN001, F811
+    """The served app (a real `rag serve`, through gradio_client): an empty or NUL question is one error line."""
+    from gradio_client import Client
+
+    url, _, _ = app_server
+    client = Client(url, verbose=False, analytics_enabled=False, httpx_kwargs={"timeout": 300})
+    for question in ("", "\x00\x00", "   "):
+        assert client.predict(question, api_name="/ask_json") == {"error": "the question is empty"}
+    ok = client.predict("Which newspaper reported that Putin asked Musk to restrict Starlink in Taiwan?",
+                        api_name="/ask_json")
+    assert "Wall Street Journal" in ok["answer"]
+    assert "Traceback" not in (tmp_path / "app.log").read_text()
