@@ -108,7 +108,9 @@ def _valid_date(value: str) -> bool:
     return bool(m) and 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31
 
 
-_SKIP = {"script", "style", "head", "noscript", "template", "svg", "iframe", "object"}
+_SKIP = {"script", "style", "noscript", "template", "svg", "iframe", "object"}
+# What a <head> may hold; any other tag ends it, as in browsers, so a page whose </head> is missing keeps its body.
+_HEAD_CONTENT = {"title", "meta", "link", "style", "script", "base", "noscript", "template"}
 _BLOCK = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section",
     "article", "header", "footer", "blockquote", "pre", "hr", "title", "dd", "dt", "figcaption", "main", "nav",
@@ -125,6 +127,7 @@ class _Visible(HTMLParser):
         self.meta: dict[str, str] = {}
         self.skip_depth = 0
         self.in_title = False
+        self.in_head = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k.lower(): (v or "") for k, v in attrs}
@@ -134,6 +137,10 @@ class _Visible(HTMLParser):
                 self.meta.setdefault(key, a["content"])
         elif tag == "time" and a.get("datetime"):
             self.meta.setdefault("time", a["datetime"])
+        if tag == "head":
+            self.in_head = True
+        elif tag not in _HEAD_CONTENT:
+            self.in_head = False
         if tag == "title":
             self.in_title = True
         elif tag in _SKIP:
@@ -142,7 +149,9 @@ class _Visible(HTMLParser):
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
+        if tag == "head":
+            self.in_head = False
+        elif tag == "title":
             self.in_title = False
         elif tag in _SKIP and self.skip_depth:
             self.skip_depth -= 1
@@ -152,7 +161,10 @@ class _Visible(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.in_title:
             self.title.append(data)
-        elif not self.skip_depth:
+            return
+        if self.in_head and data.strip() and not self.skip_depth:
+            self.in_head = False  # text outside a head element starts the body, as in browsers
+        if not self.skip_depth and not self.in_head:
             self.parts.append(data)
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -134,6 +135,64 @@ class _Stub(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+# -- a scripted model --------------------------------------------------------------------------------------
+Reply = Callable[[list[dict[str, str]]], str]
+
+
+class _Scripted(_Stub):
+    """Streams ``reply(messages)`` in small chunks, as a server streams tokens, and records every request."""
+
+    reply: Reply
+    requests: list[list[dict[str, str]]]
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        self.requests.append(body["messages"])
+        text = type(self).reply(body["messages"])
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for i in range(0, len(text), 8):
+            chunk = {"id": "1", "object": "chat.completion.chunk", "created": 0, "model": "scripted",
+                     "choices": [{"index": 0, "delta": {"content": text[i:i + 8]}, "finish_reason": None}]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        self.wfile.write(b"data: [DONE]\n\n")
+
+
+@dataclass
+class ScriptedModel:
+    base_url: str
+    requests: list[list[dict[str, str]]]  # every chat request's messages, in order
+
+
+def passages_of(messages: list[dict[str, str]]) -> dict[int, str]:
+    """The numbered passages a prompt gives the model (``<passage n="1" ...>text</passage>``)."""
+    return {int(n): text.strip() for n, text in
+            re.findall(r'<passage n="(\d+)"[^>]*>(.*?)</passage>', messages[-1]["content"], re.S)}
+
+
+@pytest.fixture
+def scripted_model() -> Iterator[Callable[[Reply], ScriptedModel]]:
+    """A stand-in for the model where a test needs to know what it writes: the code after the model (markers,
+    verification, --strict, follow-up rewrites, briefing summaries) is checked on known output. The real model
+    (``llama_server``) is what the other tests talk to."""
+    servers = []
+
+    def start(reply: Reply) -> ScriptedModel:
+        requests: list[list[dict[str, str]]] = []
+        handler = type("Scripted", (_Scripted,), {"reply": staticmethod(reply), "requests": requests})
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        srv.daemon_threads = True
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        servers.append(srv)
+        return ScriptedModel(f"http://127.0.0.1:{srv.server_address[1]}/v1", requests)
+
+    yield start
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()
 
 
 @pytest.fixture

@@ -125,7 +125,7 @@ def test_an_indexed_file_turned_bad_keeps_its_last_good_version(engine: Engine, 
     assert "zebra paragraph" in engine.canonical_text(str(path))
 
 
-def test_deeply_nested_and_malformed_html_are_read_or_warned(engine: Engine, tmp_path: Path):
+def test_deeply_nested_and_malformed_html_are_read(engine: Engine, tmp_path: Path):
     before = state(engine)
     folder = tmp_path / "html"
     folder.mkdir()
@@ -140,13 +140,14 @@ def test_deeply_nested_and_malformed_html_are_read_or_warned(engine: Engine, tmp
         "<p>&amp; &bogus; &#xZZ; &#99999999999; text</p><script>if (a < b) {</script><p>After the script.")
     (folder / "unclosed-script.html").write_text("<p>Visible llama sentence.</p><script>var s = '<p>not text</p>';")
     report = engine.ingest([folder])
-    assert all("\n" not in w for w in report.warnings)
-    assert report.added + len(report.warnings) == 3
+    assert report.added == 3 and report.warnings == []  # users' HTML is often broken: its text is still read
     idx = engine.index()
     texts = {Path(d.source).name: idx.catalog.text(d.doc_id) for d in idx.catalog.docs()}
     assert "Deep inside sits the orchid sentence." in texts["nested.html"]
-    assert "The tapir paragraph survives." in texts.get("malformed.html", "The tapir paragraph survives.")
-    assert "not text" not in texts.get("unclosed-script.html", "")
+    assert "The tapir paragraph survives." in texts["malformed.html"]  # its <head> is never closed
+    assert "After the script." in texts["malformed.html"] and "if (a < b)" not in texts["malformed.html"]
+    unclosed = texts["unclosed-script.html"]
+    assert "Visible llama sentence." in unclosed and "not text" not in unclosed
     for d in idx.catalog.docs():  # every passage of what was read points at its text exactly
         text = idx.catalog.text(d.doc_id)
         assert all(text[p.start:p.end] == p.text for p in idx.catalog.passages(idx.catalog.pids_of(d.doc_id)).values())

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from llm_fixtures import engine_with, llama_server, llm_settings, stub_server  # noqa: F401
+from llm_fixtures import engine_with, llama_server, llm_settings, passages_of, scripted_model, stub_server  # noqa: F401
 
 from rag.brief_types import Briefing
 from rag.cli import main
+from rag.text import sentence_spans
 
 TOPIC = "Musk's contacts with Putin"
+INVENTED = "Musk also bought a chain of bakeries in Lisbon in 2019."
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +105,30 @@ def test_brief_bad_input_is_one_line(seeds_engine, tmp_path: Path):  # noqa: ANN
         assert p.returncode != 0 and len(lines) == 1 and lines[0].startswith("rag: error:"), p.stderr
 
 
-def test_llm_summary_shows_only_verified_sentences(seeds_engine, llama_server):  # noqa: ANN001, F811
+def test_llm_summary_shows_only_verified_sentences(seeds_engine, scripted_model):  # noqa: ANN001, F811
+    """A model's summary of two faithful sentences and an invented one: the summary is the model's (mode llm, no
+    fallback), without the invented sentence, each sentence cited where it was verified."""
+    def reply(messages: list[dict[str, str]]) -> str:
+        shown = passages_of(messages)
+        return f"{first_sentence(shown[1])} [1] {INVENTED} [1] {first_sentence(shown[2])} [2]"
+
+    model = scripted_model(reply)
+    engine = engine_with(seeds_engine, llm_base_url=model.base_url, llm_api_key="x", llm_model="scripted")
+    b = engine.brief(TOPIC, mode="llm")
+    shown = passages_of(model.requests[0])
+    assert b.mode == "llm" and b.llm.fallback_reason is None and b.llm.called, b.llm
+    assert [x.text for x in b.summary] == [first_sentence(shown[1]), first_sentence(shown[2])]
+    quotes = {c.n: c.quote for c in b.citations}
+    assert all(quotes[x.citations[0]] == x.text for x in b.summary)  # each cites the very sentence it copied
+    assert_invariant(engine, b)
+
+
+def first_sentence(passage: str) -> str:
+    a, b = sentence_spans(passage)[0]
+    return passage[a:b]
+
+
+def test_llm_summary_from_the_real_model_is_verified_or_extractive(seeds_engine, llama_server):  # noqa: ANN001, F811
     """The tiny real model writes poor text: whatever it wrote is shown only if verified, else extractive."""
     engine = engine_with(seeds_engine, **llm_settings(llama_server, llm_max_tokens=160))
     b = engine.brief(TOPIC, mode="llm")

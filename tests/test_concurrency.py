@@ -142,8 +142,10 @@ def test_eight_users_ask_the_app_while_an_ingest_runs(app_server, tmp_path: Path
         print(f"\n8 concurrent asks through gradio_client during an ingest of {len(extra)} files: "
               f"p50 {sorted(latencies)[len(latencies) // 2]:.0f} ms, p95 {p95(latencies):.0f} ms")
     # After the ingest the app answers from the new documents too (it follows the catalog's generation).
-    after = client.predict("Which report closes with codeword zq0007x?", api_name="/ask_json")
+    after = client.predict("What does codeword zq0007x close?", api_name="/ask_json")
     check_answer(after)
+    assert not after["refused"] and "zq0007x" in after["answer"], after["answer"]
+    assert after["citations"] and all(c["source"].endswith("extra/article_0007.txt") for c in after["citations"])
 
 
 def test_library_is_safe_to_share_between_threads(tmp_path: Path):

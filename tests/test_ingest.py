@@ -1,7 +1,14 @@
+import json
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-from conftest import BBC, file_text, make_engine
+from conftest import BBC, ROOT, file_text, make_engine, require
+
+from rag.ingest import embed_text
+from rag.sentence_vectors import texts_for
 
 
 def _state(engine):
@@ -21,19 +28,44 @@ def test_ingest_twice_adds_nothing(tmp_path: Path, corpus: Path):
     assert pids == vectors  # catalog and vector store agree
 
 
-def test_editing_one_file_re_embeds_only_it(tmp_path: Path, corpus: Path):
+def _stored(engine, doc_id: str) -> dict:  # noqa: ANN001
+    """One document's records in Chroma: id -> (embedding, metadata). A rewrite changes ``written_at`` even when
+    the same text gives the same vector, so an equal result means the records were not written again."""
+    pids = engine.index().catalog.pids_of(doc_id)
+    res = engine.index().vectors.collection.get(ids=list(pids), include=["embeddings", "metadatas"])
+    return {pid: (list(e), m) for pid, e, m in zip(res["ids"], res["embeddings"], res["metadatas"], strict=True)}
+
+
+def _texts_of(engine, doc_id: str) -> set[str]:  # noqa: ANN001
+    """Every text ingest embeds for a document: its passages, then their sentences (both with the title)."""
+    cat = engine.index().catalog
+    title = next(d.title for d in cat.docs() if d.doc_id == doc_id)
+    passages = cat.passages(cat.pids_of(doc_id)).values()
+    return {embed_text(title or "", p.text) for p in passages} | {t for p in passages for t in texts_for(title, p.text)}
+
+
+def test_editing_one_file_re_embeds_only_it(tmp_path: Path, corpus: Path, monkeypatch):  # noqa: ANN001
     engine = make_engine(tmp_path / "index")
     engine.ingest([corpus])
-    _, pids_before, _ = _state(engine)
+    embedded: list[str] = []  # what the real model is given from here on
+    real_embed = engine.embedder.embed
+    monkeypatch.setattr(engine.embedder, "embed", lambda texts: embedded.extend(texts) or real_embed(texts))
+    docs = {Path(d.source).name: d.doc_id for d in engine.index().catalog.docs()}
+    other, edited_id = docs["000_1d78f71aed52c027.txt"], docs["004_b1b54881a5237c4c.txt"]
+    other_before, edited_before = _stored(engine, other), _stored(engine, edited_id)
     edited = corpus / "004_b1b54881a5237c4c.txt"
     edited.write_text(file_text(edited) + "\nA new closing sentence about Starlink in Ukraine.\n", encoding="utf-8")
     report = engine.ingest([corpus])
     assert (report.added, report.updated, report.unchanged) == (0, 1, 1)
     _, pids_after, vectors_after = _state(engine)
-    other = engine.index().catalog.pids_of(
-        next(d.doc_id for d in engine.index().catalog.docs() if d.source.endswith("000_1d78f71aed52c027.txt")))
-    assert set(other) <= set(pids_before) and set(other) <= set(pids_after)  # untouched
+    assert other_before and _stored(engine, other) == other_before  # the unchanged file's vectors: not rewritten
+    edited_after = _stored(engine, edited_id)
+    assert edited_after and not set(edited_after) & set(edited_before)  # the edited file's: all replaced
+    assert min(m["written_at"] for _, m in edited_after.values()) > max(m["written_at"] for _, m in
+                                                                        other_before.values())
     assert pids_after == vectors_after
+    assert not set(embedded) & _texts_of(engine, other)  # nothing of the unchanged file went through the model
+    assert _texts_of(engine, edited_id) <= set(embedded)
     hits = engine.search("new closing sentence about Starlink", k=3)
     assert any("new closing sentence" in h.text for h in hits)
 
@@ -52,6 +84,16 @@ def test_prune_removes_documents_whose_files_are_gone(tmp_path: Path, corpus: Pa
     assert all("000_" not in h.source for h in engine.search("Starlink Taiwan Putin", k=10))
 
 
+def without_root_privilege() -> list[str]:
+    """A command prefix under which root is refused unreadable files like any user: root's capabilities to
+    override file permissions dropped (util-linux's setpriv). Tests run as root here and in CI."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    require(setpriv, "setpriv (util-linux), to run an ingest as root without its file-permission override")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+
+
 def test_bad_files_are_warned_and_the_rest_ingested(tmp_path: Path, corpus: Path):
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "binary.txt").write_bytes(bytes(range(256)) * 4)
@@ -60,17 +102,18 @@ def test_bad_files_are_warned_and_the_rest_ingested(tmp_path: Path, corpus: Path
     unreadable = corpus / "locked.md"
     unreadable.write_text("Secret text.")
     unreadable.chmod(0)
-    engine = make_engine(tmp_path / "index")
-    report = engine.ingest([corpus])
-    reasons = "\n".join(report.warnings)
+    index = tmp_path / "index"
+    p = subprocess.run([*without_root_privilege(), sys.executable, "-m", "rag.cli", "--index", str(index), "ingest",
+                        str(corpus), "--json"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
+    report = json.loads(p.stdout)
+    reasons = "\n".join(report["warnings"])
     assert "empty.txt: empty" in reasons and "binary.txt: not text" in reasons
     assert "latin1.txt: not UTF-8" in reasons
-    assert any("dup.txt: same content as" in d for d in report.duplicates)
-    if os.geteuid() != 0:  # root reads anything
-        assert "locked.md: unreadable" in reasons
-    # The two seeds and the identical copy (and the locked file, which root can read anyway).
-    assert report.added == (4 if os.geteuid() == 0 else 3)
-    hits = engine.search("Colin Kahl under-secretary of defence", k=8)
+    assert "locked.md: unreadable (Permission denied)" in reasons
+    assert any("dup.txt: same content as" in d for d in report["duplicates"])
+    assert report["added"] == 3  # the two seeds and the identical copy
+    hits = make_engine(index).search("Colin Kahl under-secretary of defence", k=8)
     assert len({h.text for h in hits}) == len(hits)  # the copy's passages are collapsed in results
 
 

@@ -11,11 +11,22 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SEEDS, make_engine
-from llm_fixtures import API_KEY, engine_with, free_port, llama_server, llm_settings, stub_server  # noqa: F401
+from llm_fixtures import (  # noqa: F401
+    API_KEY,
+    engine_with,
+    free_port,
+    llama_server,
+    llm_settings,
+    passages_of,
+    scripted_model,
+    stub_server,
+)
 
-from rag.chat import Conversation
+from rag.chat import Conversation, carry_over
 from rag.engine import Engine
 from rag.generate import NONE_SUPPORTED, NOT_CONFIGURED
+from rag.retrieve import Retriever
+from rag.text import sentence_spans
 from rag.verify import Evidence, missing_facts
 
 QUESTION = "Which newspaper reported that Putin asked Musk to restrict Starlink in Taiwan?"
@@ -73,7 +84,9 @@ def test_cli_ask_llm_json_through_a_real_server(seeds_engine, llama_server):  # 
     check_answer_dict(obj)
 
 
-def test_streaming_markers_and_verification(llm_engine: Engine):
+def test_streaming_tokens_then_a_checked_answer(llm_engine: Engine):
+    """The real model's tokens stream, then its answer is checked; what its markers become is checked on known
+    output in test_markers_the_model_writes_become_exact_citations."""
     events, times = [], []
     for e in llm_engine.ask_stream(QUESTION, mode="llm"):
         events.append(e)
@@ -89,8 +102,6 @@ def test_streaming_markers_and_verification(llm_engine: Engine):
     assert ans.mode == "llm" and ans.llm.called
     assert len(ans.sentences) >= 1
     check_answer_dict(ans.to_dict())
-    n_markers = len(re.findall(r"\[\s*\d", raw))
-    assert n_markers == 0 or any(s.citations or "does not exist" in " ".join(s.problems) for s in ans.sentences)
 
 
 def test_auto_mode_uses_the_model_when_configured(llm_engine: Engine, seeds_engine: Engine):
@@ -99,23 +110,21 @@ def test_auto_mode_uses_the_model_when_configured(llm_engine: Engine, seeds_engi
     assert plain.mode == "extractive" and plain.llm.called is False and plain.llm.fallback_reason is None
 
 
-def test_strict_keeps_only_supported_sentences_or_falls_back(llm_engine: Engine):
-    ans = llm_engine.ask("How much did SpaceX spend on free Starlink services for Ukraine?", mode="llm",
-                         strict=True)
-    if ans.mode == "llm":
-        assert ans.sentences and all(s.supported for s in ans.sentences)
-    else:
-        assert ans.llm.called and ans.llm.fallback_reason.startswith(NONE_SUPPORTED)
-        assert not ans.refused and "80 million" in ans.answer  # the extractive answer, said so
-    check_answer_dict(ans.to_dict())
-
-
-def test_follow_up_is_rewritten_before_retrieval(llm_engine: Engine):
+def test_follow_up_through_the_real_model_is_made_standalone_before_retrieval(llm_engine: Engine, monkeypatch):  # noqa: ANN001
+    """With the real server the follow-up is made standalone (by the model, or by carrying the subject over when
+    its rewrite is unusable) and that is what is retrieved; the model's own rewrite is checked on known output in
+    test_follow_up_is_rewritten_by_the_model_and_retrieved_as_rewritten."""
+    searched: list[str] = []
+    real_search = Retriever.search
+    monkeypatch.setattr(Retriever, "search",
+                        lambda self, q, *a, **kw: searched.append(q) or real_search(self, q, *a, **kw))
     chat = Conversation(engine_with(llm_engine, llm_max_tokens=48), mode="llm")  # three calls: keep them short
     first = list(chat.ask_stream("How many Starlink terminals did Musk provide to Ukraine?"))[-1].answer
+    searched.clear()
     second = list(chat.ask_stream("and how much did SpaceX spend on it?"))[-1].answer
     assert first.standalone_question is None and len(chat.history) == 2
     assert second.standalone_question and second.standalone_question != "and how much did SpaceX spend on it?"
+    assert searched and searched[0] == second.standalone_question
     print("standalone:", second.standalone_question)
 
 
@@ -146,6 +155,77 @@ def test_injected_article_has_no_effect(tmp_path: Path, seeds_engine: Engine, ll
         assert not (s.supported and ("PWNED" in s.text or "Bugle" in s.text))
     # The extractive answer is unchanged by the instructions: the same evidence as on the clean seeds.
     assert "Wall Street Journal" in engine.ask(QUESTION, mode="extractive").answer
+
+
+# -- the code after the model, on output known in advance (a scripted model) --------------------------------
+INVENTED = "Musk also bought a chain of bakeries in Lisbon in 2019."
+REWRITE = "How much did SpaceX spend on Starlink terminals for Ukraine?"
+
+
+def sentence(passage: str, i: int = 0) -> str:
+    """The i-th sentence of a passage as the model was shown it: what a faithful model would copy."""
+    spans = sentence_spans(passage)
+    a, b = spans[min(i, len(spans) - 1)]
+    return passage[a:b]
+
+
+def scripted_engine(seeds_engine: Engine, model) -> Engine:  # noqa: ANN001
+    return engine_with(seeds_engine, llm_base_url=model.base_url, llm_api_key="x", llm_model="scripted", k=4)
+
+
+def test_markers_the_model_writes_become_exact_citations(seeds_engine: Engine, scripted_model):  # noqa: ANN001, F811
+    # "[1]" before the full stop, "[2]" after it, and a marker to a passage that does not exist.
+    model = scripted_model(lambda m: f"{sentence(passages_of(m)[1]).rstrip('.')} [1]. {sentence(passages_of(m)[2])} "
+                                     f"[2] {INVENTED} [9]")
+    ans = scripted_engine(seeds_engine, model).ask(QUESTION, mode="llm")
+    shown = passages_of(model.requests[0])
+    assert ans.mode == "llm" and ans.llm.fallback_reason is None
+    first, second, invented = ans.sentences
+    assert first.supported and second.supported and not invented.supported
+    assert "does not exist" in " ".join(invented.problems) and invented.citations == []
+    by_n = {c.n: c for c in ans.citations}
+    assert by_n[first.citations[0]].quote == sentence(shown[1])  # narrowed to the very sentence, offsets exact
+    assert by_n[second.citations[0]].quote == sentence(shown[2])
+    check_answer_dict(ans.to_dict())
+
+
+def test_strict_keeps_only_supported_sentences_or_falls_back(seeds_engine: Engine, scripted_model):  # noqa: ANN001, F811
+    question = "How much did SpaceX spend on free Starlink services for Ukraine?"
+    model = scripted_model(lambda m: f"{sentence(passages_of(m)[1])} [1] {INVENTED} [1]")
+    ans = scripted_engine(seeds_engine, model).ask(question, mode="llm", strict=True)
+    assert ans.mode == "llm" and [s.text for s in ans.sentences] == [sentence(passages_of(model.requests[0])[1])]
+    assert all(s.supported for s in ans.sentences) and INVENTED not in ans.answer
+    check_answer_dict(ans.to_dict())
+    # Nothing supported: the extractive answer instead, and said so.
+    ans = scripted_engine(seeds_engine, scripted_model(lambda m: f"{INVENTED} [1]")).ask(question, mode="llm",
+                                                                                          strict=True)
+    assert ans.mode == "extractive" and ans.llm.called and ans.llm.fallback_reason.startswith(NONE_SUPPORTED)
+    assert not ans.refused and "80 million" in ans.answer
+    check_answer_dict(ans.to_dict())
+
+
+def test_follow_up_is_rewritten_by_the_model_and_retrieved_as_rewritten(  # noqa: F811
+        seeds_engine: Engine, scripted_model, monkeypatch):  # noqa: ANN001, F811
+    def reply(messages: list[dict[str, str]]) -> str:
+        if "rewrite a follow-up" in messages[0]["content"]:
+            return REWRITE
+        return f"{sentence(passages_of(messages)[1])} [1]"
+
+    model = scripted_model(reply)
+    searched: list[str] = []
+    real_search = Retriever.search
+    monkeypatch.setattr(Retriever, "search",
+                        lambda self, q, *a, **kw: searched.append(q) or real_search(self, q, *a, **kw))
+    chat = Conversation(scripted_engine(seeds_engine, model), mode="llm")
+    first = list(chat.ask_stream("How many Starlink terminals did Musk provide to Ukraine?"))[-1].answer
+    searched.clear()
+    follow_up = "and how much did SpaceX spend on it?"
+    second = list(chat.ask_stream(follow_up))[-1].answer
+    assert first.standalone_question is None and second.mode == "llm"
+    assert second.standalone_question == REWRITE  # the model's rewrite, not the carried-over fallback
+    assert carry_over(follow_up, chat.history[:1]) != REWRITE
+    assert searched == [REWRITE]  # retrieval used the rewrite
+    assert f"<question>{REWRITE}</question>" in model.requests[-1][-1]["content"]  # and so did the answer prompt
 
 
 # -- failures: one clear message, the extractive answer instead -----------------------------------------

@@ -147,15 +147,16 @@ def test_collections_keep_corpora_apart_on_one_server(tmp_path: Path, chroma_ser
     assert len(one.index().catalog.docs()) == 1
 
 
-def token_proxy(upstream: str, token: str) -> ThreadingHTTPServer:
-    """A reverse proxy in front of `chroma run` that lets only requests bearing the token through."""
+def token_proxy(upstream: str, header: str, expected: str) -> ThreadingHTTPServer:
+    """A reverse proxy in front of `chroma run` that lets a request through only when ``header`` is ``expected``
+    (one proxy checks ``Authorization``, another ``X-Chroma-Token``, as Chroma's token auth can be set to)."""
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass
 
         def _forward(self) -> None:
-            if self.headers.get("Authorization") != f"Bearer {token}":
+            if self.headers.get(header) != expected:
                 self.send_response(401)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -181,8 +182,10 @@ def token_proxy(upstream: str, token: str) -> ThreadingHTTPServer:
     return server
 
 
-def test_token_reaches_the_server_and_a_wrong_one_is_a_clear_error(tmp_path: Path, chroma_server: ChromaServer):
-    proxy = token_proxy(chroma_server.url, "s3cret")
+@pytest.mark.parametrize("header,expected", [("Authorization", "Bearer s3cret"), ("X-Chroma-Token", "s3cret")])
+def test_token_reaches_the_server_and_a_wrong_one_is_a_clear_error(tmp_path: Path, chroma_server: ChromaServer,
+                                                                   header: str, expected: str):
+    proxy = token_proxy(chroma_server.url, header, expected)
     url = f"http://127.0.0.1:{proxy.server_address[1]}"
     try:
         corpus = tmp_path / "corpus"

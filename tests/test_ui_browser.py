@@ -17,11 +17,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, require
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+try:
+    from playwright import sync_api as playwright_api
+except ImportError:
+    playwright_api = None
 CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="apt-get install chromium chromium-driver")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _browser_parts() -> None:
+    require(playwright_api, "playwright (pip install playwright)")
+    require(CHROMIUM, "chromium (apt-get install chromium chromium-driver)")
 
 SEED_Q = "Which newspaper reported that Putin asked Musk to restrict Starlink in Taiwan?"
 EVIL = """<img src=x onerror="window.__xss='title'"> Zorblat Foundry report
