@@ -48,7 +48,7 @@ def briefing_markdown(b: Briefing) -> str:
     out += ["## Sources", ""]
     for c in b.citations:
         out.append(f"[{c.n}] “{_one(c.quote)}” — {c.title or '(untitled)'}, {c.date or 'undated'}, "
-                   f"`{c.source}` [{c.start}:{c.end}]")
+                   f"`{c.source}` {c.location}")
     return "\n".join(out) + "\n"
 
 

@@ -38,6 +38,7 @@ class DocInfo:
     date: str | None
     sha: str
     n_passages: int
+    author: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -49,6 +50,14 @@ class Catalog:
         self._local = threading.local()
         with self._conn() as c:
             c.executescript(SCHEMA)
+            self._migrate(c)
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        """Columns added since an index was built (older indexes open unchanged, the new column empty)."""
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(docs)")}
+        if "author" not in columns:
+            conn.execute("ALTER TABLE docs ADD COLUMN author TEXT")
 
     def _conn(self) -> sqlite3.Connection:
         # One connection per thread: sqlite3 connections must not be shared across threads.
@@ -73,7 +82,7 @@ class Catalog:
 
     def docs(self) -> list[DocInfo]:
         rows = self._conn().execute(
-            "SELECT doc_id, source, title, date, sha, n_passages FROM docs ORDER BY source").fetchall()
+            "SELECT doc_id, source, title, date, sha, n_passages, author FROM docs ORDER BY source").fetchall()
         return [DocInfo(*r) for r in rows]
 
     def shas(self) -> dict[str, tuple[str, str]]:
@@ -83,7 +92,8 @@ class Catalog:
 
     def doc(self, doc_id: str) -> DocInfo | None:
         row = self._conn().execute(
-            "SELECT doc_id, source, title, date, sha, n_passages FROM docs WHERE doc_id=?", (doc_id,)).fetchone()
+            "SELECT doc_id, source, title, date, sha, n_passages, author FROM docs WHERE doc_id=?",
+            (doc_id,)).fetchone()
         return DocInfo(*row) if row else None
 
     def text(self, doc_id: str) -> str:
@@ -186,9 +196,10 @@ class Catalog:
                 conn.execute("DELETE FROM passages WHERE doc_id=?", (doc.doc_id,))
                 conn.execute("DELETE FROM docs WHERE doc_id=?", (doc.doc_id,))
                 conn.execute(
-                    "INSERT INTO docs VALUES(?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO docs(doc_id, source, title, date, sha, body_start, text, n_passages, ingested_at,"
+                    " author) VALUES(?,?,?,?,?,?,?,?,?,?)",
                     (doc.doc_id, doc.source, doc.title, doc.date, doc.sha, doc.body_start, doc.text,
-                     len(passages), time.time()))
+                     len(passages), time.time(), doc.author))
                 conn.executemany(
                     "INSERT INTO passages VALUES(?,?,?,?,?,?)",
                     [(p.pid, p.doc_id, p.ord, p.start, p.end, p.text) for p in passages])

@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", metavar="DIR", help="index folder (env RAG_INDEX_DIR, default index/)")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    ing = sub.add_parser("ingest", help="add .txt/.md/.html files or folders to the index (default seeds/)")
+    ing = sub.add_parser("ingest", help="add .txt/.md/.html/.pdf/.docx files or folders to the index (default seeds/)")
     ing.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")])
     ing.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
     ing.add_argument("--chunk-tokens", type=_positive, help="passage size in word pieces (default 160)")
@@ -89,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", help="list the ingested documents")
     docs.add_argument("--json", action="store_true")
 
+    sh = sub.add_parser("show", help="print a document's canonical text (what citations point into) and metadata")
+    sh.add_argument("source", help="the document's path (or a unique part of it, a glob, or its id)")
+    sh.add_argument("--json", action="store_true", help="print JSON: metadata and \"text\"")
+
     br = sub.add_parser("brief", help="a cited briefing on a topic: summary, facts, timeline, who's who, conflicts")
     br.add_argument("topic")
     br.add_argument("--out", metavar="FILE.md", type=Path, help="also write the Markdown to this file")
@@ -127,7 +131,7 @@ def _fail(e: Exception) -> int:
     from rag.evaluate import BadQuestionSet
     from rag.index import NoIndex
 
-    known = (NoIndex, EmptyQuestion, BadQuestionSet, FileNotFoundError, ValueError)
+    known = (NoIndex, EmptyQuestion, BadQuestionSet, FileNotFoundError, ValueError, LookupError)
     msg = str(e) if isinstance(e, known) else f"{type(e).__name__}: {e}"
     print(f"rag: error: {msg}", file=sys.stderr)
     if os.environ.get("RAG_DEBUG"):
@@ -151,7 +155,8 @@ def _run(args: argparse.Namespace) -> int:
 
     engine = Engine(settings)
     return {"ingest": _ingest, "search": _search, "ask": _ask, "eval": _eval, "docs": _docs,
-            "remove": _remove, "chat": _chat, "brief": _brief, "check": _check}[args.command](engine, args)
+            "remove": _remove, "chat": _chat, "brief": _brief, "check": _check, "show": _show_document,
+            }[args.command](engine, args)
 
 
 def _ingest(engine, args) -> int:  # noqa: ANN001
@@ -250,7 +255,7 @@ def _print_answer(ans) -> None:  # noqa: ANN001
     if ans.citations:
         print("\nSources:")
     for c in ans.citations:
-        print(f"[{c.n}] {c.title or '(untitled)'} | {c.date or 'undated'} | {c.source} [{c.start}:{c.end}]")
+        print(f"[{c.n}] {c.title or '(untitled)'} | {c.date or 'undated'} | {c.source} {c.location}")
         print(f"    \u201c{c.quote}\u201d")
 
 
@@ -324,6 +329,21 @@ def _docs(engine, args) -> int:  # noqa: ANN001
     for d in docs:
         print(f"{d.date or 'undated':<10}  {d.n_passages:>3} passages  {display_path(d.source)}  {d.title or ''}")
     print(f"{len(docs)} documents")
+    return 0
+
+
+def _show_document(engine, args) -> int:  # noqa: ANN001
+    """Metadata lines, a blank line, then the canonical text exactly (citation offsets count from its start)."""
+    doc = engine.document(args.source)
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False))
+        return 0
+    for key in ("title", "source", "date", "author", "format", "pages", "n_passages", "chars", "doc_id"):
+        if doc[key] is not None:
+            print(f"{key}: {doc[key]}")
+    print()
+    sys.stdout.write(doc["text"])
+    sys.stdout.write("\n" if not doc["text"].endswith("\n") else "")
     return 0
 
 

@@ -24,7 +24,7 @@ from rag.retrieve import Filters
 from rag.settings import Settings
 
 CONTEXT_CHARS = 280  # surrounding text shown on each side of a cited span
-UPLOAD_TYPES = (".txt", ".md", ".html", ".htm")
+UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 MARKER = re.compile(r"\s*\[(\d+)\]")
 MODES = ("auto", "extractive", "llm")
 
@@ -132,7 +132,7 @@ def render_card(c: Citation, text: str | None, turn: int) -> str:
     """One citation: title, date, file and the passage with the exact cited span in a <mark>."""
     head = (f'<div class="card-title"><span class="card-n">[{c.n}]</span> {html.escape(c.title or "(untitled)")}'
             f'</div><div class="card-meta">{html.escape(c.date or "undated")} · '
-            f'<code>{html.escape(c.source)}</code> [{c.start}:{c.end}]</div>')
+            f'<code>{html.escape(c.source)}</code> {html.escape(c.location)}</div>')
     if text is not None and text[c.start:c.end] == c.quote:
         a, b = passage_window(text, c.start, c.end)
         body = ("…" * (a > 0) + html.escape(text[a:c.start]) + f"<mark>{html.escape(c.quote)}</mark>"
@@ -199,7 +199,7 @@ def conversation_markdown(turns: list[Turn], when: datetime | None = None) -> st
         for c in ans.citations:
             quote = " ".join(c.quote.split())
             out.append(f"[^{i}-{c.n}]: “{quote}” — {c.title or '(untitled)'}, {c.date or 'undated'}, "
-                       f"`{c.source}` [{c.start}:{c.end}]")
+                       f"`{c.source}` {c.location}")
         out.append("")
     return "\n".join(out)
 
@@ -256,7 +256,7 @@ def check_uploads(paths: list[str], max_mb: float) -> tuple[list[Path], list[str
         name = _upload_name(p)
         size = p.stat().st_size if p.exists() else 0
         if p.suffix.lower() not in UPLOAD_TYPES:
-            errors.append(f"{name}: only .txt, .md and .html files can be ingested")
+            errors.append(f"{name}: only .txt, .md, .html, .pdf and .docx files can be ingested")
         elif size > max_mb * 1024 * 1024:
             errors.append(f"{name}: {size / 1024 / 1024:.1f} MB is over the {max_mb:g} MB upload limit")
         else:
@@ -408,7 +408,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
 
     def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         if not files:
-            raise gr.Error("Choose .txt, .md or .html files to upload.")
+            raise gr.Error("Choose .txt, .md, .html, .pdf or .docx files to upload.")
         ok, errors = check_uploads(list(files), settings.max_upload_mb)
         if not ok:
             raise gr.Error("; ".join(errors))
@@ -462,7 +462,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                 docs = gr.Dataframe(headers=["Title", "Date", "Passages", "File"], interactive=False,
                                     elem_id="docs", wrap=True,
                                     column_widths=["46%", "12%", "10%", "32%"])
-                files = gr.File(label=f"Add articles (.txt, .md, .html; up to {settings.max_upload_mb:g} MB each)",
+                files = gr.File(label=f"Add articles (.txt, .md, .html, .pdf, .docx; up to {settings.max_upload_mb:g} MB each)",
                                 file_count="multiple", file_types=list(UPLOAD_TYPES), elem_id="upload")
                 ingest_btn = gr.Button("Ingest uploaded files", variant="primary", elem_id="ingest")
                 status = gr.Markdown(elem_id="ingest-status")

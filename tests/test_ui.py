@@ -102,14 +102,15 @@ def test_filters_and_auth_are_checked():
 
 
 def test_uploads_over_the_limit_or_of_other_types_are_refused(tmp_path: Path):
-    small, big, pdf = tmp_path / "a.txt", tmp_path / "b.md", tmp_path / "c.pdf"
+    small, big, pdf, exe = tmp_path / "a.txt", tmp_path / "b.md", tmp_path / "c.pdf", tmp_path / "d.exe"
     small.write_text("hello")
     big.write_bytes(b"x" * 2 * 1024 * 1024)
     pdf.write_text("%PDF")
-    ok, errors = check_uploads([str(small), str(big), str(pdf)], max_mb=1)
-    assert ok == [small]
+    exe.write_bytes(b"MZ")
+    ok, errors = check_uploads([str(small), str(big), str(pdf), str(exe)], max_mb=1)
+    assert ok == [small, pdf]
     assert errors == ["b.md: 2.0 MB is over the 1 MB upload limit",
-                      "c.pdf: only .txt, .md and .html files can be ingested"]
+                      "d.exe: only .txt, .md, .html, .pdf and .docx files can be ingested"]
 
 
 def test_settings_from_env_reach_launch(monkeypatch: pytest.MonkeyPatch):
