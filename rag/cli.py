@@ -95,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     br = sub.add_parser("brief", help="a cited briefing on a topic: summary, facts, timeline, who's who, conflicts")
     br.add_argument("topic")
-    br.add_argument("--out", metavar="FILE.md", type=Path, help="also write the Markdown to this file")
+    br.add_argument("--out", metavar="FILE", type=Path,
+                    help="also write the briefing to this file: Word when it ends in .docx, else Markdown")
     br.add_argument("--mode", choices=["auto", "extractive", "llm"], default="auto",
                     help="llm: the summary written by the model, every sentence verified; auto: llm when configured")
     filters(br)
@@ -353,7 +354,11 @@ def _brief(engine, args) -> int:  # noqa: ANN001
     b = engine.brief(args.topic, args.k, _filters(args), args.mode)
     if b.llm.fallback_reason:
         print(f"rag: warning: {b.llm.fallback_reason}; summary written extractively instead", file=sys.stderr)
-    if args.out is not None:
+    if args.out is not None and args.out.suffix.lower() == ".docx":
+        from rag.docx_export import briefing_docx
+
+        args.out.write_bytes(briefing_docx(b))  # Word, every citation a footnote
+    elif args.out is not None:
         args.out.write_text(b.markdown, encoding="utf-8")
     print(json.dumps(b.to_dict(), ensure_ascii=False) if args.json else b.markdown, end="" if not args.json else "\n")
     return 0

@@ -208,6 +208,18 @@ def _one_line(s: str) -> str:
     return " ".join(s.split())
 
 
+def write_docx_export(turns: list[Turn], folder: Path) -> str | None:
+    """The conversation as a Word file (rag/docx_export.py), for the "Export Word" button."""
+    from rag.docx_export import conversation_docx
+
+    if not turns:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(dir=folder)) / "conversation.docx"
+    path.write_bytes(conversation_docx(turns))
+    return str(path)
+
+
 def write_export(turns: list[Turn], folder: Path) -> str | None:
     if not turns:
         return None
@@ -443,6 +455,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                             new_btn = gr.Button("New chat", size="sm", elem_id="new-chat")
                             export_btn = gr.DownloadButton("Export Markdown", size="sm", elem_id="export",
                                                            value=None)
+                            export_docx_btn = gr.DownloadButton("Export Word", size="sm", elem_id="export-docx",
+                                                                value=None)
                         with gr.Accordion("Controls", open=True):
                             with gr.Row():
                                 mode = gr.Radio(mode_choices(settings), value="auto", label="Mode",
@@ -462,7 +476,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                 docs = gr.Dataframe(headers=["Title", "Date", "Passages", "File"], interactive=False,
                                     elem_id="docs", wrap=True,
                                     column_widths=["46%", "12%", "10%", "32%"])
-                files = gr.File(label=f"Add articles (.txt, .md, .html, .pdf, .docx; up to {settings.max_upload_mb:g} MB each)",
+                files = gr.File(label=f"Add articles (.txt, .md, .html, .pdf, .docx; up to "
+                                      f"{settings.max_upload_mb:g} MB each)",
                                 file_count="multiple", file_types=list(UPLOAD_TYPES), elem_id="upload")
                 ingest_btn = gr.Button("Ingest uploaded files", variant="primary", elem_id="ingest")
                 status = gr.Markdown(elem_id="ingest-status")
@@ -475,9 +490,13 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
 
         inputs = [question, turns, mode, k, since, until, source]
         outputs = [chatbot, sources, turns, question, export_btn]
-        ask_btn.click(ask, inputs, outputs, api_visibility="private")
-        question.submit(ask, inputs, outputs, api_visibility="private")
-        new_btn.click(new_chat, None, outputs, api_visibility="private")
+        def docx_export(turns: list[Turn]) -> str | None:
+            return write_docx_export(turns, exports)
+
+        for event in (ask_btn.click(ask, inputs, outputs, api_visibility="private"),
+                      question.submit(ask, inputs, outputs, api_visibility="private"),
+                      new_btn.click(new_chat, None, outputs, api_visibility="private")):
+            event.then(docx_export, turns, export_docx_btn, api_visibility="private")
         gr.api(ask_json, api_name="ask_json")
         app.load(corpus_view, None, [docs, pick, count], api_visibility="private")
         ingest_btn.click(upload, files, [docs, pick, status, files], api_visibility="private").then(
@@ -506,4 +525,8 @@ def serve(settings: Settings) -> None:
     engine.embedder  # noqa: B018 - load the model now, not during the first user's question
     app = build_app(settings, engine)
     app.queue(default_concurrency_limit=max(1, settings.concurrency))
-    app.launch(**kwargs)
+    server_app, _, _ = app.launch(**kwargs, prevent_thread_lock=True)
+    from rag.api import mount_api
+
+    mount_api(server_app, engine, settings)  # the HTTP API on the same server, behind the same login
+    app.block_thread()
