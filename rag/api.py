@@ -66,11 +66,14 @@ class CheckBody(BaseModel):
 
 def build_api(engine: Engine, settings: Settings, cookie_user: CookieUser | None = None) -> FastAPI:
     """The API as its own FastAPI app (mounted at ``/api``), with the login check on every route."""
-    api = FastAPI(title="citable API", version="1", docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+    login = Depends(_login(settings, cookie_user))
+    # FastAPI's own docs routes skip app dependencies: they are added below, behind the login like the rest.
+    api = FastAPI(title="citable API", version="1", docs_url=None, redoc_url=None, openapi_url=None,
                   description="Cited answers, search, briefings and grounding checks over the ingested articles. "
                               "Responses are those of the CLI's --json.",
-                  dependencies=[Depends(_login(settings, cookie_user))])
+                  dependencies=[login])
     _errors(api)
+    _docs(api)
     uploads = settings.index_dir / "uploads"
 
     @api.post("/ask", summary="Answer a question; every sentence cited")
@@ -122,6 +125,19 @@ def mount_api(server_app: Any, engine: Engine, settings: Settings) -> FastAPI:
     api = build_api(engine, settings, cookie_user)
     server_app.mount("/api", api)
     return api
+
+
+def _docs(api: FastAPI) -> None:
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    @api.get("/openapi.json", include_in_schema=False)
+    def openapi() -> dict:
+        return api.openapi()
+
+    @api.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> Any:
+        return get_swagger_ui_html(openapi_url=request.scope.get("root_path", "") + "/openapi.json",
+                                   title="citable API")
 
 
 # -- login -------------------------------------------------------------------------------------------------
