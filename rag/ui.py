@@ -490,13 +490,15 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
 
         inputs = [question, turns, mode, k, since, until, source]
         outputs = [chatbot, sources, turns, question, export_btn]
-        def docx_export(turns: list[Turn]) -> str | None:
-            return write_docx_export(turns, exports)
+        def ask_and_export(*args: Any) -> Iterator[tuple]:
+            """``ask``, with the Word export written whenever the Markdown one is (same outputs, one more)."""
+            for out in ask(*args):
+                yield (*out, gr.skip() if isinstance(out[-1], dict) else write_docx_export(out[2], exports))
 
-        for event in (ask_btn.click(ask, inputs, outputs, api_visibility="private"),
-                      question.submit(ask, inputs, outputs, api_visibility="private"),
-                      new_btn.click(new_chat, None, outputs, api_visibility="private")):
-            event.then(docx_export, turns, export_docx_btn, api_visibility="private")
+        outputs.append(export_docx_btn)
+        ask_btn.click(ask_and_export, inputs, outputs, api_visibility="private")
+        question.submit(ask_and_export, inputs, outputs, api_visibility="private")
+        new_btn.click(lambda: (*new_chat(), None), None, outputs, api_visibility="private")
         gr.api(ask_json, api_name="ask_json")
         app.load(corpus_view, None, [docs, pick, count], api_visibility="private")
         ingest_btn.click(upload, files, [docs, pick, status, files], api_visibility="private").then(
