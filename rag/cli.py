@@ -190,7 +190,7 @@ def _search(engine, args) -> int:  # noqa: ANN001
         return 0
     for i, h in enumerate(hits, 1):
         d = h.to_dict()
-        print(f"{i:>2}. {h.score:.4f}  {d['source']} [{h.start}:{h.end}]  {h.title or ''} {h.date or ''}")
+        print(f"{i:>2}. {h.score:.4f}  {d['source']} [{h.start}:{h.end}]  {d['title'] or ''} {h.date or ''}")
         print(f"    {' '.join(h.text.split())[:300]}")
     if not hits:
         print("no passages found")

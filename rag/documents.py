@@ -34,6 +34,9 @@ class Document:
     sha: str  # hash of the file's bytes
     body_start: int  # offset where the article body starts (after a date header)
     author: str | None = None
+    # What gives passages their subject when embedded and scored, in place of a title the file lacks: its first
+    # line (a file name says nothing about the story). None: the title does that.
+    context: str | None = None
 
     @property
     def doc_id(self) -> str:
@@ -87,7 +90,13 @@ def read_document(path: Path) -> Document:
             text, title, date, body_start = parse_plain(decoded)
     if not text[body_start:].strip():
         raise BadFile("empty (no text)")
-    return Document(str(path), text, title or file_title(path), date, sha, body_start, author)
+    context = None if title else lead_line(text, body_start)
+    return Document(str(path), text, title or file_title(path), date, sha, body_start, author, context)
+
+
+def lead_line(text: str, body_start: int = 0) -> str | None:
+    first = re.search(r"\S[^\n]*", text[body_start:])
+    return _short_title(first.group(0).strip()) if first else None
 
 
 def file_title(path: Path) -> str:

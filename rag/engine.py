@@ -188,7 +188,8 @@ class Engine:
     def cite(self, n: int, hit: Hit, start: int, end: int) -> Citation:
         """A citation whose quote is read back from the canonical text, so the invariant holds by check."""
         text = self.index().catalog.text(hit.doc_id)
-        return Citation(n, display_path(hit.source), hit.title, hit.date, start, end, text[start:end],
+        title = hit.shown_title or hit.title  # the title people see, not the context scoring reads
+        return Citation(n, display_path(hit.source), title, hit.date, start, end, text[start:end],
                         page_for(hit.source, text, start))
 
 

@@ -98,6 +98,8 @@ def test_seeds_without_headline_are_titled_by_file_name_and_keep_their_text():
         doc = read_document(f)
         assert doc.title == f.name
         assert doc.text == file_text(f)  # canonical text of .txt is still the file's own text
+        # Scoring and embedding read the lead line as the passages' context, not the file name.
+        assert doc.context and doc.context[:20] in doc.text[doc.body_start:doc.body_start + 200]
     assert read_document(SEEDS / "000_1d78f71aed52c027.txt").date == "2024-10-25"
 
 
@@ -117,3 +119,4 @@ def test_first_line_is_a_title_only_when_it_looks_like_a_headline(tmp_path: Path
     doc = read_document(f)
     assert doc.title == (title or "article.txt")
     assert doc.text == text
+    assert (doc.context is None) == (title is not None)

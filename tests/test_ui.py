@@ -62,6 +62,15 @@ def test_card_marks_the_exact_span_in_escaped_context():
     assert 'id="src-0-1"' in card and "2024-10-25" in card and "seeds/x.txt" in card
 
 
+def test_card_of_a_pdf_citation_shows_its_page():
+    c = Citation(1, "reports/trust.pdf", "Annual report", None, START, END, TEXT[START:END], page=2)
+    card = render_card(c, TEXT, 0)
+    assert f"p. 2 [{START}:{END}]" in card
+    assert f"p. 2 [{START}:{END}]" not in render_card(cited_answer().citations[0], TEXT, 0)
+    md = conversation_markdown([Turn("q", Answer("q", "x [1]", "extractive", False, [c], []))])
+    assert f"`reports/trust.pdf` p. 2 [{START}:{END}]" in md
+
+
 def test_card_of_a_changed_document_does_not_claim_the_quote():
     card = render_card(cited_answer().citations[0], "completely different text " * 5, 0)
     assert "can no longer be checked" in card
