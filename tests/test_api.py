@@ -80,6 +80,16 @@ def test_every_route_needs_the_login(api: httpx.Client, method: str, path: str):
     assert r.headers["www-authenticate"].startswith("Basic")
 
 
+def test_the_apps_login_cookie_also_opens_the_api(api: httpx.Client):
+    """Signed in to the web app (its login form), a browser may call the API without Basic credentials."""
+    with httpx.Client(base_url=str(api.base_url), timeout=60) as browser:
+        assert browser.post("/login", data={"username": AUTH[0], "password": "wrong"}).status_code == 400
+        one_line_error(browser.get("/api/documents"), 401)
+        assert browser.post("/login", data={"username": AUTH[0], "password": AUTH[1]}).status_code == 200
+        r = browser.get("/api/documents")
+        assert r.status_code == 200 and len(r.json()) >= 3
+
+
 def test_the_app_itself_is_still_served(api: httpx.Client):
     assert api.get("/").status_code == 200
 
