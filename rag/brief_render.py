@@ -49,7 +49,7 @@ def briefing_markdown(b: Briefing) -> str:
     out += ["## Sources", ""]
     for c in b.citations:
         out.append(f"[{c.n}] “{_one(c.quote)}” — {c.title or '(untitled)'}, {c.date or 'undated'}, "
-                   f"`{shown_name(c.source)}` [{c.start}:{c.end}]")
+                   f"`{shown_name(c.source)}` {c.location}")
     return "\n".join(out) + "\n"
 
 

@@ -38,6 +38,8 @@ class DocInfo:
     date: str | None
     sha: str
     n_passages: int
+    author: str | None = None
+    context: str | None = None  # Document.context
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -49,6 +51,15 @@ class Catalog:
         self._local = threading.local()
         with self._conn() as c:
             c.executescript(SCHEMA)
+            self._migrate(c)
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        """Columns added since an index was built (older indexes open unchanged, the new column empty)."""
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(docs)")}
+        for column in ("author", "context"):
+            if column not in columns:
+                conn.execute(f"ALTER TABLE docs ADD COLUMN {column} TEXT")
 
     def _conn(self) -> sqlite3.Connection:
         # One connection per thread: sqlite3 connections must not be shared across threads.
@@ -73,7 +84,8 @@ class Catalog:
 
     def docs(self) -> list[DocInfo]:
         rows = self._conn().execute(
-            "SELECT doc_id, source, title, date, sha, n_passages FROM docs ORDER BY source").fetchall()
+            "SELECT doc_id, source, title, date, sha, n_passages, author, context FROM docs ORDER BY source"
+        ).fetchall()
         return [DocInfo(*r) for r in rows]
 
     def shas(self) -> dict[str, tuple[str, str]]:
@@ -83,7 +95,8 @@ class Catalog:
 
     def doc(self, doc_id: str) -> DocInfo | None:
         row = self._conn().execute(
-            "SELECT doc_id, source, title, date, sha, n_passages FROM docs WHERE doc_id=?", (doc_id,)).fetchone()
+            "SELECT doc_id, source, title, date, sha, n_passages, author, context FROM docs WHERE doc_id=?",
+            (doc_id,)).fetchone()
         return DocInfo(*row) if row else None
 
     def text(self, doc_id: str) -> str:
@@ -114,7 +127,7 @@ class Catalog:
     def all_passages(self) -> list[tuple[str, str, str]]:
         """(pid, passage text, title) for every passage, in a stable order (for the BM25 index)."""
         return self._conn().execute(
-            "SELECT p.pid, p.text, COALESCE(d.title, '') FROM passages p JOIN docs d USING(doc_id) "
+            "SELECT p.pid, p.text, COALESCE(d.context, d.title, '') FROM passages p JOIN docs d USING(doc_id) "
             "ORDER BY p.pid").fetchall()
 
     def _by_pids(self, query: str, pids: Iterable[str], *args: object) -> Iterator[tuple]:
@@ -164,7 +177,8 @@ class Catalog:
     def without_sentence_vectors(self, version: int, limit: int) -> list[tuple[str, str | None, str]]:
         """(pid, title, passage text) of passages that have no sentence vectors of ``version`` yet."""
         return self._conn().execute(
-            "SELECT p.pid, d.title, p.text FROM passages p JOIN docs d USING(doc_id) LEFT JOIN sentence_vectors s "
+            "SELECT p.pid, COALESCE(d.context, d.title), p.text FROM passages p JOIN docs d USING(doc_id) "
+            "LEFT JOIN sentence_vectors s "
             "ON s.pid = p.pid AND s.version = ? WHERE s.pid IS NULL ORDER BY p.pid LIMIT ?",
             (version, limit)).fetchall()
 
@@ -191,9 +205,10 @@ class Catalog:
                 conn.execute("DELETE FROM passages WHERE doc_id=?", (doc.doc_id,))
                 conn.execute("DELETE FROM docs WHERE doc_id=?", (doc.doc_id,))
                 conn.execute(
-                    "INSERT INTO docs VALUES(?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO docs(doc_id, source, title, date, sha, body_start, text, n_passages, ingested_at,"
+                    " author, context) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
                     (doc.doc_id, doc.source, doc.title, doc.date, doc.sha, doc.body_start, doc.text,
-                     len(passages), time.time()))
+                     len(passages), time.time(), doc.author, doc.context))
                 conn.executemany(
                     "INSERT INTO passages VALUES(?,?,?,?,?,?)",
                     [(p.pid, p.doc_id, p.ord, p.start, p.end, p.text) for p in passages])

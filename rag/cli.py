@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", metavar="DIR", help="index folder (env RAG_INDEX_DIR, default index/)")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    ing = sub.add_parser("ingest", help="add .txt/.md/.html files or folders to the index (default seeds/)")
+    ing = sub.add_parser("ingest", help="add .txt/.md/.html/.pdf/.docx files or folders to the index (default seeds/)")
     ing.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")])
     ing.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
     ing.add_argument("--chunk-tokens", type=_positive, help="passage size in word pieces (default 160)")
@@ -89,9 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", help="list the ingested documents")
     docs.add_argument("--json", action="store_true")
 
+    sh = sub.add_parser("show", help="print a document's canonical text (what citations point into) and metadata")
+    sh.add_argument("source", help="the document's path (or a unique part of it, a glob, or its id)")
+    sh.add_argument("--json", action="store_true", help="print JSON: metadata and \"text\"")
+
     br = sub.add_parser("brief", help="a cited briefing on a topic: summary, facts, timeline, who's who, conflicts")
     br.add_argument("topic")
-    br.add_argument("--out", metavar="FILE.md", type=Path, help="also write the Markdown to this file")
+    br.add_argument("--out", metavar="FILE", type=Path,
+                    help="also write the briefing to this file: Word when it ends in .docx, else Markdown")
     br.add_argument("--mode", choices=["auto", "extractive", "llm"], default="auto",
                     help="llm: the summary written by the model, every sentence verified; auto: llm when configured")
     filters(br)
@@ -158,7 +163,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "doctor":
         return _doctor(engine, args)
     return {"ingest": _ingest, "search": _search, "ask": _ask, "eval": _eval, "docs": _docs,
-            "remove": _remove, "chat": _chat, "brief": _brief, "check": _check}[args.command](engine, args)
+            "remove": _remove, "chat": _chat, "brief": _brief, "check": _check, "show": _show_document,
+            }[args.command](engine, args)
 
 
 def _ingest(engine, args) -> int:  # noqa: ANN001
@@ -301,7 +307,7 @@ def _print_answer(ans) -> None:  # noqa: ANN001
     if ans.citations:
         print("\nSources:")
     for c in ans.citations:
-        print(f"[{c.n}] {c.title or '(untitled)'} | {c.date or 'undated'} | {shown_name(c.source)} [{c.start}:{c.end}]")
+        print(f"[{c.n}] {c.title or '(untitled)'} | {c.date or 'undated'} | {shown_name(c.source)} {c.location}")
         print(f"    \u201c{c.quote}\u201d")
 
 
@@ -401,6 +407,21 @@ def _docs(engine, args) -> int:  # noqa: ANN001
     return 0
 
 
+def _show_document(engine, args) -> int:  # noqa: ANN001
+    """Metadata lines, a blank line, then the canonical text exactly (citation offsets count from its start)."""
+    doc = engine.document(args.source)
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False))
+        return 0
+    for key in ("title", "source", "date", "author", "format", "pages", "n_passages", "chars", "doc_id"):
+        if doc[key] is not None:
+            print(f"{key}: {doc[key]}")
+    print()
+    sys.stdout.write(doc["text"])
+    sys.stdout.write("\n" if not doc["text"].endswith("\n") else "")
+    return 0
+
+
 def _brief(engine, args) -> int:  # noqa: ANN001
     if args.out is not None and (args.out.is_dir() or not args.out.parent.is_dir()):
         raise ValueError(f"cannot write {args.out}: not a file in an existing folder")
@@ -409,7 +430,11 @@ def _brief(engine, args) -> int:  # noqa: ANN001
         print(f"rag: warning: {w}", file=sys.stderr)
     if b.llm.fallback_reason:
         print(f"rag: warning: {b.llm.fallback_reason}; summary written extractively instead", file=sys.stderr)
-    if args.out is not None:
+    if args.out is not None and args.out.suffix.lower() == ".docx":
+        from rag.docx_export import briefing_docx
+
+        args.out.write_bytes(briefing_docx(b))  # Word, every citation a footnote
+    elif args.out is not None:
         args.out.write_text(b.markdown, encoding="utf-8")
     print(json.dumps(b.to_dict(), ensure_ascii=False) if args.json else b.markdown, end="" if not args.json else "\n")
     return 0

@@ -8,7 +8,10 @@ from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+from rag import readers
+
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+BINARY_SUFFIXES = (".pdf", ".docx")  # read by rag.readers from their bytes, not decoded as text
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a news article is KBs; larger files are almost surely not articles
 _DATE_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b\s*", re.IGNORECASE)
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -30,6 +33,10 @@ class Document:
     date: str | None  # YYYY-MM-DD
     sha: str  # hash of the file's bytes
     body_start: int  # offset where the article body starts (after a date header)
+    author: str | None = None
+    # What gives passages their subject when embedded and scored, in place of a title the file lacks: its first
+    # line (a file name says nothing about the story). None: the title does that.
+    context: str | None = None
 
     @property
     def doc_id(self) -> str:
@@ -59,8 +66,9 @@ def find_files(paths: list[Path]) -> list[Path]:
 
 def read_document(path: Path) -> Document:
     """Load one file; raises BadFile with a short reason when it is not a usable article."""
-    if path.suffix.lower() not in SUFFIXES:
-        raise BadFile(f"unsupported file type {path.suffix or '(none)'} (use .txt, .md or .html)")
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise BadFile(f"unsupported file type {path.suffix or '(none)'} (use .txt, .md, .html, .pdf or .docx)")
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -68,33 +76,91 @@ def read_document(path: Path) -> Document:
         raw = path.read_bytes()
     except OSError as e:
         raise BadFile(f"unreadable ({e.strerror or e})") from None
+    sha = hashlib.sha256(raw).hexdigest()
+    author = None
+    if suffix in BINARY_SUFFIXES:
+        parsed = _read_binary(suffix, raw)
+        text, title, date, body_start, author = parsed.text, parsed.title, parsed.date, 0, parsed.author
+    else:
+        decoded = _decode(raw)
+        if suffix in (".html", ".htm"):
+            text, title, date, author = _read_page(decoded)
+            body_start = 0
+        else:
+            text, title, date, body_start = parse_plain(decoded)
+    if not text[body_start:].strip():
+        raise BadFile("empty (no text)")
+    context = None if title else lead_line(text, body_start)
+    return Document(str(path), text, title or file_title(path), date, sha, body_start, author, context)
+
+
+def lead_line(text: str, body_start: int = 0) -> str | None:
+    first = re.search(r"\S[^\n]*", text[body_start:])
+    return _short_title(first.group(0).strip()) if first else None
+
+
+def file_title(path: Path) -> str:
+    """The title of a document that gives none of its own: its file name."""
+    return path.name
+
+
+def _decode(raw: bytes) -> str:
     if b"\x00" in raw[:8192]:
         raise BadFile("not text (binary content)")
     try:
-        decoded = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise BadFile(f"not UTF-8 (invalid byte at offset {e.start})") from None
-    sha = hashlib.sha256(raw).hexdigest()
-    if path.suffix.lower() in (".html", ".htm"):
-        text, title, date = parse_html(decoded)
-        body_start = 0
-    else:
-        text, title, date, body_start = parse_plain(decoded)
-    if not text[body_start:].strip():
-        raise BadFile("empty (no text)")
-    return Document(str(path), text, title, date, sha, body_start)
+
+
+def _read_binary(suffix: str, raw: bytes) -> readers.Parsed:
+    try:
+        return readers.read_pdf(raw) if suffix == ".pdf" else readers.read_docx(raw)
+    except readers.ReadError as e:
+        raise BadFile(str(e)) from None
+
+
+def _read_page(markup: str) -> tuple[str, str | None, str | None, str | None]:
+    """A saved web page: its article (trafilatura); a page it finds no article in keeps its visible text."""
+    parsed = readers.read_html(markup)
+    if parsed is not None:
+        return parsed.text, parsed.title, parsed.date, parsed.author
+    text, title, date = parse_html(markup)
+    return text, title, date, None
 
 
 def parse_plain(text: str) -> tuple[str, str | None, str | None, int]:
-    """Plain text and Markdown: the file's own text is canonical; metadata comes from its first line."""
+    """Plain text and Markdown: the file's own text is canonical; metadata comes from its first line.
+
+    The first line is the title only when it looks like a headline (a Markdown heading, or a short line that does
+    not end a sentence); a body sentence is never a title."""
     date = None
     body_start = 0
     m = _DATE_HEADER.match(text)
     if m and _valid_date(m.group(1)):
         date, body_start = m.group(1), m.end()
     first = re.search(r"\S[^\n]*", text[body_start:])
-    title = _short_title(first.group(0).lstrip("# ").strip()) if first else None
+    title = None
+    if first:
+        line = first.group(0).strip()
+        rest = text[body_start + first.end():]
+        if line.startswith("#"):
+            title = _short_title(line.lstrip("# ").strip())
+        elif rest.strip() and looks_like_headline(line, rest.startswith("\n\n") or rest.startswith("\r\n\r\n")):
+            title = line
     return text, title or None, date, body_start
+
+
+def looks_like_headline(line: str, own_paragraph: bool = False) -> bool:
+    """A short line that does not end like a sentence (a question, exclamation or trailing ellipsis only as its own
+    paragraph)."""
+    words = line.split()
+    if not words or len(line) > 150 or len(words) > 20:
+        return False
+    bare = line.rstrip("\"'”’)]")
+    if bare.endswith(("...", "…", "?", "!")):  # a teaser headline, when it stands as its own paragraph
+        return own_paragraph
+    return bool(bare) and bare[-1] not in ".:;,"
 
 
 def _short_title(line: str, limit: int = 140) -> str:
@@ -169,7 +235,8 @@ class _Visible(HTMLParser):
 
 
 def parse_html(markup: str) -> tuple[str, str | None, str | None]:
-    """Visible text of a page (its canonical text), its title and its publication date."""
+    """Visible text of a page (its canonical text), its title and its publication date: the fallback for a page
+    in which trafilatura finds no article."""
     p = _Visible()
     try:
         p.feed(markup)
@@ -178,14 +245,11 @@ def parse_html(markup: str) -> tuple[str, str | None, str | None]:
         pass  # malformed markup: keep what was read
     lines = (re.sub(r"[ \t\r\f\v]+", " ", ln).strip() for ln in "".join(p.parts).split("\n"))
     text = "\n".join(ln for ln in lines if ln)
-    title = re.sub(r"\s+", " ", "".join(p.title)).strip() or p.meta.get("og:title")
+    title = readers.strip_site_suffix(p.meta.get("og:title") or "".join(p.title), p.meta.get("og:site_name"))
     date = None
     for key in (*_DATE_META, "time"):
         m = _ISO_DATE.search(p.meta.get(key, ""))
         if m and _valid_date(m.group(0)):
             date = m.group(0)
             break
-    if not title:
-        first = text.split("\n", 1)[0]
-        title = _short_title(first) if first else None
     return text, title or None, date

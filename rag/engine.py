@@ -18,6 +18,7 @@ from rag.ingest import IngestReport, Progress, ingest, remove_documents
 from rag.judge import Judge, load_judge
 from rag.judge_features import answer_features
 from rag.paths import display_path
+from rag.readers import page_for
 from rag.results import REFUSAL, Answer, AnswerSentence, Citation
 from rag.retrieve import Filters, Hit, Retriever
 from rag.settings import Settings
@@ -207,10 +208,31 @@ class Engine:
         """The canonical text of an ingested document, by its shown or absolute path."""
         return self.index().catalog.text(doc_id_for(str(Path(source).resolve())))
 
+    def document(self, source: str) -> dict:
+        """A document's canonical text and metadata (what ``rag show`` prints): ``source`` is its path (as shown
+        or absolute), its id, or a path fragment or glob that matches exactly one document."""
+        from rag.readers import document_view
+
+        catalog = self.index().catalog
+        info = catalog.doc(doc_id_for(str(Path(source).resolve()))) or catalog.doc(source.strip())
+        if info is None:
+            from rag.paths import source_matches
+
+            found = [d for d in catalog.docs() if source_matches(d.source, source)] if source.strip() else []
+            if not found:
+                raise LookupError(f"no ingested document matches {source!r}")
+            if len(found) > 1:
+                names = ", ".join(display_path(d.source) for d in found[:3]) + (", …" if len(found) > 3 else "")
+                raise LookupError(f"{source!r} matches {len(found)} documents ({names}): be more specific")
+            info = found[0]
+        return document_view(info, catalog.text(info.doc_id), display_path(info.source))
+
     def cite(self, n: int, hit: Hit, start: int, end: int) -> Citation:
         """A citation whose quote is read back from the canonical text, so the invariant holds by check."""
-        quote = self.index().catalog.text(hit.doc_id)[start:end]
-        return Citation(n, display_path(hit.source), hit.title, hit.date, start, end, quote)
+        text = self.index().catalog.text(hit.doc_id)
+        title = hit.shown_title or hit.title  # the title people see, not the context scoring reads
+        return Citation(n, display_path(hit.source), title, hit.date, start, end, text[start:end],
+                        page_for(hit.source, text, start))
 
 
 def check_question(question: str) -> str:

@@ -123,7 +123,7 @@ def _index_batch(batch: list[Document], known: dict[str, tuple[str, str]], index
         spans = chunk_spans(doc.text, doc.body_start, settings.chunk_tokens, embedder.count_tokens)
         items.append((doc, make_passages(doc.doc_id, doc.sha, doc.text, spans)))
     passages = [p for _, ps in items for p in ps]
-    titles = {doc.doc_id: doc.title or "" for doc in batch}
+    titles = {doc.doc_id: doc.context or doc.title or "" for doc in batch}
     vectors = embedder.embed([embed_text(titles[p.doc_id], p.text) for p in passages])
     meta = {doc.doc_id: {"source": doc.source, "title": doc.title or "", "date": doc.date or ""}
             for doc in batch}

@@ -16,9 +16,16 @@ class Citation:
     start: int
     end: int
     quote: str  # == canonical_text(source)[start:end]
+    page: int | None = None  # 1-based, for paged documents (PDF): canonical_text.count("\f", 0, start) + 1
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def location(self) -> str:
+        """Where the quote is in its document: ``p. 2 [120:180]`` for paged documents, ``[120:180]`` otherwise."""
+        span = f"[{self.start}:{self.end}]"
+        return f"p. {self.page} {span}" if self.page is not None else span
 
 
 @dataclass(frozen=True)

@@ -34,10 +34,14 @@ class Hit:
     score: float  # fused RRF score
     dense: float | None  # cosine similarity, when the dense ranking had it
     bm25: float | None
+    # ``title`` above is what scoring reads as the passage's context (Document.context when the file has no
+    # title of its own); ``shown_title`` is the title people see (then the file name).
+    shown_title: str | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["source"] = display_path(self.source)
+        d["title"] = d.pop("shown_title") or self.title
         return d
 
 
@@ -90,8 +94,8 @@ class Retriever:
             d = docs[p.doc_id]
             if d is None:
                 continue
-            hits.append(Hit(pid, p.doc_id, d.source, d.title, d.date, p.start, p.end, p.text, score,
-                            dense.get(pid), sparse.get(pid)))
+            hits.append(Hit(pid, p.doc_id, d.source, d.context or d.title, d.date, p.start, p.end, p.text, score,
+                            dense.get(pid), sparse.get(pid), d.title))
         return hits
 
 

@@ -27,7 +27,7 @@ from rag.retrieve import Filters
 from rag.settings import Settings
 
 CONTEXT_CHARS = 280  # surrounding text shown on each side of a cited span
-UPLOAD_TYPES = (".txt", ".md", ".html", ".htm")
+UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 MARKER = re.compile(r"\s*\[(\d+)\]")
 MODES = ("auto", "extractive", "llm")
 INSTRUCTION_NOTE = "text addressed to an AI assistant: never used as evidence"
@@ -162,7 +162,7 @@ def render_card(c: Citation, text: str | None, turn: int) -> str:
     """One citation: title, date, file and the passage with the exact cited span in a <mark>."""
     head = (f'<div class="card-title"><span class="card-n">[{c.n}]</span> {html.escape(c.title or "(untitled)")}'
             f'</div><div class="card-meta">{html.escape(c.date or "undated")} · '
-            f'<code>{html.escape(shown_name(c.source))}</code> [{c.start}:{c.end}]</div>')
+            f'<code>{html.escape(shown_name(c.source))}</code> {html.escape(c.location)}</div>')
     if text is not None and text[c.start:c.end] == c.quote:
         a, b = passage_window(text, c.start, c.end)
         flagged = [(a + x, a + y) for x, y in instruction_spans(text[a:b])]
@@ -230,13 +230,25 @@ def conversation_markdown(turns: list[Turn], when: datetime | None = None) -> st
         for c in ans.citations:
             quote = " ".join(c.quote.split())
             out.append(f"[^{i}-{c.n}]: “{quote}” — {c.title or '(untitled)'}, {c.date or 'undated'}, "
-                       f"`{shown_name(c.source)}` [{c.start}:{c.end}]")
+                       f"`{shown_name(c.source)}` {html.escape(c.location)}")
         out.append("")
     return "\n".join(out)
 
 
 def _one_line(s: str) -> str:
     return " ".join(s.split())
+
+
+def write_docx_export(turns: list[Turn], folder: Path) -> str | None:
+    """The conversation as a Word file (rag/docx_export.py), for the "Export Word" button."""
+    from rag.docx_export import conversation_docx
+
+    if not turns:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(dir=folder)) / "conversation.docx"
+    path.write_bytes(conversation_docx(turns))
+    return str(path)
 
 
 def write_export(turns: list[Turn], folder: Path) -> str | None:
@@ -287,7 +299,7 @@ def check_uploads(paths: list[str], max_mb: float) -> tuple[list[Path], list[str
         name = _upload_name(p)
         size = p.stat().st_size if p.exists() else 0
         if p.suffix.lower() not in UPLOAD_TYPES:
-            errors.append(f"{name}: only .txt, .md and .html files can be ingested")
+            errors.append(f"{name}: only .txt, .md, .html, .pdf and .docx files can be ingested")
         elif size > max_mb * 1024 * 1024:
             errors.append(f"{name}: {size / 1024 / 1024:.1f} MB is over the {max_mb:g} MB upload limit")
         else:
@@ -444,7 +456,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
 
     def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         if not files:
-            raise gr.Error("Choose .txt, .md or .html files to upload.")
+            raise gr.Error("Choose .txt, .md, .html, .pdf or .docx files to upload.")
         ok, errors = check_uploads(list(files), settings.max_upload_mb)
         if not ok:
             raise gr.Error("; ".join(errors))
@@ -479,6 +491,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                             new_btn = gr.Button("New chat", size="sm", elem_id="new-chat")
                             export_btn = gr.DownloadButton("Export Markdown", size="sm", elem_id="export",
                                                            value=None)
+                            export_docx_btn = gr.DownloadButton("Export Word", size="sm", elem_id="export-docx",
+                                                                value=None)
                         with gr.Accordion("Controls", open=True):
                             with gr.Row():
                                 mode = gr.Radio(mode_choices(settings), value="auto", label="Mode",
@@ -498,7 +512,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                 docs = gr.Dataframe(headers=["Title", "Date", "Passages", "File"], interactive=False,
                                     elem_id="docs", wrap=True,
                                     column_widths=["46%", "12%", "10%", "32%"])
-                files = gr.File(label=f"Add articles (.txt, .md, .html; up to {settings.max_upload_mb:g} MB each)",
+                files = gr.File(label=f"Add articles (.txt, .md, .html, .pdf, .docx; up to "
+                                      f"{settings.max_upload_mb:g} MB each)",
                                 file_count="multiple", file_types=list(UPLOAD_TYPES), elem_id="upload")
                 ingest_btn = gr.Button("Ingest uploaded files", variant="primary", elem_id="ingest")
                 status = gr.Markdown(elem_id="ingest-status")
@@ -511,9 +526,15 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
 
         inputs = [question, turns, mode, k, since, until, source]
         outputs = [chatbot, sources, turns, question, export_btn]
-        ask_btn.click(ask, inputs, outputs, api_visibility="private")
-        question.submit(ask, inputs, outputs, api_visibility="private")
-        new_btn.click(new_chat, None, outputs, api_visibility="private")
+        def ask_and_export(*args: Any) -> Iterator[tuple]:
+            """``ask``, with the Word export written whenever the Markdown one is (same outputs, one more)."""
+            for out in ask(*args):
+                yield (*out, gr.skip() if isinstance(out[-1], dict) else write_docx_export(out[2], exports))
+
+        outputs.append(export_docx_btn)
+        ask_btn.click(ask_and_export, inputs, outputs, api_visibility="private")
+        question.submit(ask_and_export, inputs, outputs, api_visibility="private")
+        new_btn.click(lambda: (*new_chat(), None), None, outputs, api_visibility="private")
         gr.api(ask_json, api_name="ask_json")
         app.load(corpus_view, None, [docs, pick, count], api_visibility="private")
         ingest_btn.click(upload, files, [docs, pick, status, files], api_visibility="private").then(
@@ -542,4 +563,8 @@ def serve(settings: Settings) -> None:
     engine.embedder  # noqa: B018 - load the model now, not during the first user's question
     app = build_app(settings, engine)
     app.queue(default_concurrency_limit=max(1, settings.concurrency))
-    app.launch(**kwargs)
+    server_app, _, _ = app.launch(**kwargs, prevent_thread_lock=True)
+    from rag.api import mount_api
+
+    mount_api(server_app, engine, settings)  # the HTTP API on the same server, behind the same login
+    app.block_thread()

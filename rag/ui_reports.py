@@ -119,8 +119,13 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
         except ValueError as e:
             raise gr.Error(str(e)) from None
         html_out = render_briefing(b, _texts(engine, {c.source for c in b.citations}))
+        from rag.docx_export import briefing_docx
+
+        docx_path = Path(tempfile.mkdtemp(dir=exports)) / "briefing.docx"
+        docx_path.write_bytes(briefing_docx(b))
         return (html_out, _write(exports, "briefing.md", b.markdown),
-                _write(exports, "briefing.json", json.dumps(b.to_dict(), ensure_ascii=False, indent=1)))
+                _write(exports, "briefing.json", json.dumps(b.to_dict(), ensure_ascii=False, indent=1)),
+                str(docx_path))
 
     def check(text: str) -> tuple:
         if not (text or "").strip():
@@ -140,6 +145,7 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
         with gr.Row():
             brief_md = gr.DownloadButton("Export Markdown", size="sm", elem_id="brief-md", value=None)
             brief_json = gr.DownloadButton("Export JSON", size="sm", elem_id="brief-json", value=None)
+            brief_docx = gr.DownloadButton("Export Word", size="sm", elem_id="brief-docx", value=None)
         brief_out = gr.HTML(elem_id="briefing")
     with gr.Tab("Check", id="check-tab"):
         text = gr.Textbox(label="Text to check (each sentence is a claim)", lines=8, elem_id="check-text")
@@ -148,6 +154,6 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
             check_md = gr.DownloadButton("Export Markdown", size="sm", elem_id="check-md", value=None)
             check_json = gr.DownloadButton("Export JSON", size="sm", elem_id="check-json", value=None)
         check_out = gr.HTML(elem_id="check-result")
-    brief_btn.click(brief, topic, [brief_out, brief_md, brief_json], api_visibility="private")
-    topic.submit(brief, topic, [brief_out, brief_md, brief_json], api_visibility="private")
+    brief_btn.click(brief, topic, [brief_out, brief_md, brief_json, brief_docx], api_visibility="private")
+    topic.submit(brief, topic, [brief_out, brief_md, brief_json, brief_docx], api_visibility="private")
     check_btn.click(check, text, [check_out, check_md, check_json], api_visibility="private")

@@ -55,7 +55,8 @@ def test_ask_json_has_the_documented_shape(index_arg, capsys, monkeypatch):
     assert obj["mode"] == "extractive" and obj["refused"] is False
     assert "Wall Street Journal" in obj["answer"]
     c = obj["citations"][0]
-    assert set(c) == {"n", "source", "title", "date", "start", "end", "quote"}
+    assert set(c) == {"n", "source", "title", "date", "start", "end", "quote", "page"}
+    assert c["page"] is None and c["title"] == Path(c["source"]).name  # a .txt has no pages; no headline: file name
     assert c["source"].startswith("seeds/") and c["date"] == "2024-10-25"
     assert (ROOT / c["source"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["quote"]
     assert set(obj["timings_ms"]) == {"retrieve", "answer", "total"}

@@ -63,6 +63,15 @@ def test_card_marks_the_exact_span_in_escaped_context():
     assert 'id="src-0-1"' in card and "2024-10-25" in card and "seeds/x.txt" in card
 
 
+def test_card_of_a_pdf_citation_shows_its_page():
+    c = Citation(1, "reports/trust.pdf", "Annual report", None, START, END, TEXT[START:END], page=2)
+    card = render_card(c, TEXT, 0)
+    assert f"p. 2 [{START}:{END}]" in card
+    assert f"p. 2 [{START}:{END}]" not in render_card(cited_answer().citations[0], TEXT, 0)
+    md = conversation_markdown([Turn("q", Answer("q", "x [1]", "extractive", False, [c], []))])
+    assert f"`reports/trust.pdf` p. 2 [{START}:{END}]" in md
+
+
 def test_card_of_a_changed_document_does_not_claim_the_quote():
     card = render_card(cited_answer().citations[0], "completely different text " * 5, 0)
     assert "can no longer be checked" in card
@@ -103,14 +112,15 @@ def test_filters_and_auth_are_checked():
 
 
 def test_uploads_over_the_limit_or_of_other_types_are_refused(tmp_path: Path):
-    small, big, pdf = tmp_path / "a.txt", tmp_path / "b.md", tmp_path / "c.pdf"
+    small, big, pdf, exe = tmp_path / "a.txt", tmp_path / "b.md", tmp_path / "c.pdf", tmp_path / "d.exe"
     small.write_text("hello")
     big.write_bytes(b"x" * 2 * 1024 * 1024)
     pdf.write_text("%PDF")
-    ok, errors = check_uploads([str(small), str(big), str(pdf)], max_mb=1)
-    assert ok == [small]
+    exe.write_bytes(b"MZ")
+    ok, errors = check_uploads([str(small), str(big), str(pdf), str(exe)], max_mb=1)
+    assert ok == [small, pdf]
     assert errors == ["b.md: 2.0 MB is over the 1 MB upload limit",
-                      "c.pdf: only .txt, .md and .html files can be ingested"]
+                      "d.exe: only .txt, .md, .html, .pdf and .docx files can be ingested"]
 
 
 def test_settings_from_env_reach_launch(monkeypatch: pytest.MonkeyPatch):

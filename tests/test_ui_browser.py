@@ -131,6 +131,15 @@ def ask(pg, question: str, turn: int):  # noqa: ANN001, ANN201
     return answer
 
 
+def docx_texts(path: Path) -> dict[str, list[str]]:
+    """A downloaded .docx's paragraphs and footnote texts."""
+    import docx
+    from test_docx_export import footnotes
+
+    d = docx.Document(path)
+    return {"paragraphs": [p.text for p in d.paragraphs], "footnotes": list(footnotes(d).values())}
+
+
 def active_group(pg):  # noqa: ANN001, ANN201
     return pg.locator("#sources .src-group.active")
 
@@ -176,6 +185,13 @@ def test_chat_sources_badges_followup_and_export(page, shots: Path):  # noqa: AN
     assert md.startswith("# citable conversation")
     assert SEED_Q in md and "[^1-1]" in md
     assert "[^1-1]: “" in md and "seeds/000_1d78f71aed52c027.txt" in md and "## 2. Why did Kahl" in md
+    # ... and Word, each citation a real footnote (read back with python-docx).
+    with page.expect_download() as dl:
+        page.locator("#export-docx").click()
+    word = docx_texts(Path(dl.value.path()))
+    assert f"1. {SEED_Q}" in word["paragraphs"]
+    assert "2. Why did Kahl think Musk had become nervous?" in word["paragraphs"]
+    assert word["footnotes"] and all("seeds/" in n for n in word["footnotes"])
 
     # New chat empties the conversation and the sources.
     page.locator("#new-chat").click()
@@ -228,7 +244,8 @@ def test_article_markup_is_shown_as_text_and_never_runs(page, shots: Path):  # n
     assert group.locator("script, img").count() == 0
     assert page.locator("#chat img[src=x], #chat script").count() == 0
     page.get_by_role("tab", name="Corpus").click()
-    page.locator("#docs").get_by_text("Zorblat Foundry report", exact=False).first.wait_for()
+    # visible=True: the table also renders a hidden copy of its widest cell (to size the columns).
+    page.locator("#docs").get_by_text("Zorblat Foundry report", exact=False).filter(visible=True).first.wait_for()
     page.wait_for_timeout(500)
     assert page.evaluate("window.__xss") is None
     assert page.dialogs == []
@@ -281,6 +298,10 @@ def test_briefing_tab_shows_cited_sections_and_exports(page, shots: Path):  # no
     with page.expect_download() as dl:
         page.locator("#brief-md").click()
     assert Path(dl.value.path()).read_text(encoding="utf-8").startswith("# Briefing: Musk's contacts with Putin")
+    with page.expect_download() as dl:
+        page.locator("#brief-docx").click()
+    word = docx_texts(Path(dl.value.path()))
+    assert word["paragraphs"][0] == "Briefing: Musk's contacts with Putin" and word["footnotes"]
 
 
 def test_check_tab_labels_pasted_claims(page, shots: Path):  # noqa: ANN001
