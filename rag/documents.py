@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from rag import readers
+from rag.paths import shown_name
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 BINARY_SUFFIXES = (".pdf", ".docx")  # read by rag.readers from their bytes, not decoded as text
@@ -100,8 +101,9 @@ def lead_line(text: str, body_start: int = 0) -> str | None:
 
 
 def file_title(path: Path) -> str:
-    """The title of a document that gives none of its own: its file name."""
-    return path.name
+    """The title of a document that gives none of its own: its file name (control characters escaped: a title is
+    shown on one line)."""
+    return shown_name(path.name)
 
 
 def _decode(raw: bytes) -> str:

@@ -388,9 +388,6 @@ def train_and_report(rows: list[QuestionRows], crow: list[ClaimRows], out: Path)
     return report
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
 
 def without_answers(r: QuestionRows) -> QuestionRows | None:
     """The question asked of its own article with the sentences that answer it taken out: a near miss (the
@@ -465,3 +462,7 @@ def supports_out_of_fold(crow: list[ClaimRows], k: int = 10) -> list[np.ndarray]
             if g == f:
                 preds[i] = logistic(model, X[i:i + 1])
     return preds
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
