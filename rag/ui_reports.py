@@ -67,8 +67,9 @@ def render_briefing(b: Briefing, texts: dict[str, str]) -> str:
         out.append('<p class="no-sources">No source disputes another.</p>')
     for c in b.conflicts:
         accounts = "<br>".join(f"{e(a.text)} {_refs(a.citations)}" for a in c.accounts)
+        differs = "" if c.differs == "denied" else f'<div class="side-head">differs: {e(c.differs)}</div>'
         out.append(f'<div class="side account">{accounts}</div>'
-                   f'<div class="side denial">{e(c.denial.text)} {_refs(c.denial.citations)}</div>')
+                   f'<div class="side denial">{e(c.denial.text)} {_refs(c.denial.citations)}{differs}</div>')
     out += ["</div><h3>Open questions</h3>", _items(b.open_questions, "None found."), "<h3>Sources</h3>"]
     out += [render_card(c, texts.get(c.source), "brief") for c in b.citations]
     return "".join(out) + "</div>"
