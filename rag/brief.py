@@ -59,6 +59,8 @@ _DENIAL = re.compile(
 _RESTRICT = re.compile(r"\b(?:the only|(?:his|her|its|their) only|solely|nothing but|no other)\b", re.I)
 _ASSERTED = re.compile(r"\b(?:confirmed|confirms|insisted|insists|maintained|maintains|stated|asserted|claimed|"
                        r"claiming)\b", re.I)
+_NEGATED = re.compile(r"\b(?:not|no|never|nothing|unaware|reject(?:s|ed)?|den(?:y|ies|ied)|refus(?:e|es|ed))\b|n't\b",
+                      re.I)  # an account saying this sides with a denial rather than contradicting it
 _ATTRIBUTED = re.compile(r"\b(?:said|says|confirmed|stated|claimed|claiming|told|insisted|maintained)\b", re.I)
 _REPORT = re.compile(r"\b(?:report(?:s|ed|edly)?|according to|claimed|told|said|sources?|quoted|revealed)\b", re.I)
 _UNCLEAR = re.compile(
@@ -376,7 +378,8 @@ def _spelt_like(name: str, found: dict[str, Person]) -> bool:
     first, last = name.split()[0], name.split()[-1]
     for other in found:
         o_first, o_last = other.split()[0], other.split()[-1]
-        if first == o_first and SequenceMatcher(None, last.lower(), o_last.lower()).ratio() >= SAME_NAME:
+        same_first = first == o_first or first[:4] == o_first[:4]  # "Bernie" and "Bernard" Ebbers
+        if same_first and SequenceMatcher(None, last.lower(), o_last.lower()).ratio() >= SAME_NAME:
             return True
     return False
 
@@ -426,18 +429,20 @@ def _conflicts(engine: Engine, pool: list[Sent], cites: _Citations) -> list[Conf
     """Where the sources disagree: two articles giving different values for the same fact (rag/relevance.py's
     value_conflict), and denials beside the account they deny. Statements that agree are never listed."""
     relevant = list({id(s): s for s in [*_relevant(pool), *_focused(pool)]}.values())
-    out = _value_conflicts(relevant, cites)
+    # The other side of a disagreement need only be about the topic at all: it repeats a relevant fact.
+    wider = [s for s in pool if s.relevance >= MIN_RELEVANCE]
+    out = _value_conflicts(relevant, wider, cites)
     return (out + _denials(engine, relevant, cites))[:CONFLICTS_MAX]
 
 
-def _value_conflicts(relevant: list[Sent], cites: _Citations) -> list[Conflict]:
+def _value_conflicts(relevant: list[Sent], wider: list[Sent], cites: _Citations) -> list[Conflict]:
     found = []
-    for i, a in enumerate(relevant):
-        for b in relevant[i + 1:]:
-            if a.hit.doc_id == b.hit.doc_id:
+    for a in relevant:
+        for b in wider:
+            if a.hit.doc_id == b.hit.doc_id or (b in relevant and id(b) <= id(a)):
                 continue
             sim = float(a.vec @ b.vec)
-            differ = value_conflict(a.text, b.text, sim)
+            differ = value_conflict(a.text, b.text, sim, (a.hit.title or "", b.hit.title or ""))
             if differ:
                 found.append((sim + a.relevance + b.relevance, a, b, differ))
     out, shown = [], set()
@@ -452,12 +457,17 @@ def _value_conflicts(relevant: list[Sent], cites: _Citations) -> list[Conflict]:
 
 def _denials(engine: Engine, relevant: list[Sent], cites: _Citations) -> list[Conflict]:
     """Denials (and attributed restrictive statements: 'the only communication was ...') beside the statement
-    they deny: the most similar sentence, from another article or another speaker, that asserts rather than
-    denies; plus the sentence just before a denial that refers back to it ('refuted this')."""
+    they deny: the most similar affirmative sentence (an account that itself says 'never' or 'unaware' sides
+    with the denial), from another article or another speaker; plus the sentence just before a denial that
+    refers back to it ('refuted this'). Each account and each denial is listed once."""
     denials = [s for s in relevant if _is_denial(s.text)]
-    out = []
-    for d in denials[:CONFLICTS_MAX]:
-        others = [s for s in relevant if not _is_denial(s.text) and s.text != d.text and _REPORT.search(s.text)]
+    out: list[Conflict] = []
+    taken: list[Sent] = []
+    for d in denials:
+        if any(_same(d, x) for x in taken):
+            continue
+        others = [s for s in relevant if not _is_denial(s.text) and s.text != d.text and _REPORT.search(s.text)
+                  and not _NEGATED.search(s.text) and s not in taken]
         accounts: list[Sent] = []
         prev = _previous(engine, d)
         if re.search(r"\b(?:this|that|it|the (?:report|claim|account)s?)\b", d.text) and prev:
@@ -465,6 +475,7 @@ def _denials(engine: Engine, relevant: list[Sent], cites: _Citations) -> list[Co
         by_sim = sorted((s for s in others if float(s.vec @ d.vec) >= SAME_MATTER), key=lambda s: -float(s.vec @ d.vec))
         accounts += [s for s in by_sim if s not in accounts][: 2 - len(accounts)]
         if accounts:
+            taken += [d, *accounts]
             out.append(Conflict([_item(s, cites) for s in accounts], _item(d, cites), "denied"))
     return out
 

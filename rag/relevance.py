@@ -73,13 +73,16 @@ def quantities(sentence: str) -> list[Quantity]:
             kind = unit.rstrip("s")
         else:
             continue
+        if _CHANGE.search(sentence[max(0, m.start() - 20):m.start()]):
+            kind += " change"  # "closed up $2.80": a movement, not a level
         written = f"{m.group('cur') or ''}{m.group('num')}{scale}"
         out.append(Quantity(kind, num * _SCALE.get(scale, 1.0), written, m.start(), m.end()))
     return out
 
 
-_NOT_COUNTED = frozenset("""january february march april may june july august september october november december
-    am pm and or to of in on at the a for by from with than years year months month weeks
+_CHANGE = re.compile(r"\b(?:up|down|by|rose|fell|gained|lost|added|shed|jumped|dropped|climbed|slipped)\s*$", re.I)
+_NOT_COUNTED = frozenset("""gmt bst et utc january february march april may june july august september october
+    november december am pm and or to of in on at the a for by from with than years year months month weeks
     week days day hours hour minutes times time st nd rd th as is was were be points point""".split())
 
 
@@ -89,7 +92,8 @@ def _subject(sentence: str, q: Quantity) -> set[str]:
     return {t for t in terms(rest) if not any(ch.isdigit() for ch in t)}
 
 
-def value_conflict(a: str, b: str, similarity: float, same_subject: float = 0.5) -> tuple[str, str] | None:
+def value_conflict(a: str, b: str, similarity: float, titles: tuple[str, str] = ("", ""),
+                   same_subject: float = 0.5) -> tuple[str, str] | None:
     """The two differing quantities when ``a`` and ``b`` give different values for the same fact: the same
     kind of quantity (money in one currency, a share, a count of one thing), said of the same thing (the words
     around each quantity shared, most content terms shared, embeddings close), values that cannot both hold
@@ -101,14 +105,17 @@ def value_conflict(a: str, b: str, similarity: float, same_subject: float = 0.5)
     if ya and yb and not ya & yb:
         return None
     qa, qb = quantities(a), quantities(b)
+    # One amount given in both ("$11bn (£8.5bn)", "$11bn (£5.7bn)"): their other quantities are the same fact.
+    shared = bool({q.value for q in qa} & {q.value for q in qb})
     for x in qa:
-        y = _counterpart(a, x, b, qb)
+        y = _counterpart(a, x, b, qb, 1 if shared else 2)
         if y is None or any(_consistent(a, x, b, z) or z.value == x.value for z in qb):
             continue
-        if _counterpart(b, y, a, qa) is not x:
+        if _counterpart(b, y, a, qa, 1 if shared else 2) is not x:
             continue
         sa, sb = _subject(a, x), _subject(b, y)
-        if len(sa & sb) >= same_subject * min(len(sa), len(sb)) and not _other_names(a, x, b, y):
+        if (len(sa & sb) >= same_subject * min(len(sa), len(sb)) and not _other_names(a, x, b, y)
+                and _names(f"{a} {titles[0]}") & _names(f"{b} {titles[1]}")):
             return x.text, y.text
     return None
 
@@ -116,11 +123,12 @@ def value_conflict(a: str, b: str, similarity: float, same_subject: float = 0.5)
 MIN_SIMILARITY = 0.6
 
 
-def _counterpart(a: str, x: Quantity, b: str, qb: list[Quantity]) -> Quantity | None:
-    """The quantity of ``b`` said of the same thing as ``x``: same kind, most words around it shared."""
+def _counterpart(a: str, x: Quantity, b: str, qb: list[Quantity], least: int = 1) -> Quantity | None:
+    """The quantity of ``b`` said of the same thing as ``x``: same kind, most words around it shared (at least
+    ``least`` of them)."""
     near = _near_words(a, x)
     scored = [(len(near & _near_words(b, y)), y) for y in qb if y.kind == x.kind]
-    scored = [(n, y) for n, y in scored if n]
+    scored = [(n, y) for n, y in scored if n >= least]
     return max(scored, key=lambda t: t[0])[1] if scored else None
 
 
@@ -168,6 +176,16 @@ def _rounded(coarse: Quantity, fine: Quantity) -> bool:
 
 
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)?\b")
+
+
+def _names(sentence: str) -> set[str]:
+    """Capitalised words other than sentence openers: the names a sentence is about ('Yugansk', 'Ebbers')."""
+    return {w.lower() for w in _NAME.findall(sentence)  # "WorldCom" and "Worldcom" are one name
+            if w not in _COMMON and w not in _CALENDAR and w.lower() not in STOPWORDS}
+
+
+_CALENDAR = frozenset("""Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
+    June July August September October November December GMT""".split())
 
 
 def _other_names(a: str, x: Quantity, b: str, y: Quantity) -> bool:
