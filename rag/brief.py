@@ -265,7 +265,13 @@ _DEPENDENT = re.compile(r"^[\"“'‘(]*(?:but|and|or|so|yet|he|she|it|they|this
 
 
 def stands_alone(text: str) -> bool:
-    return not _DEPENDENT.match(text)
+    """Readable without the sentence before it: no leaning opener, not a question, no quotation left open."""
+    return not _DEPENDENT.match(text) and not text.rstrip().endswith("?") and _balanced(text)
+
+
+def _balanced(text: str) -> bool:
+    t = normalize(text)
+    return t.count('"') % 2 == 0
 
 
 def _by_importance(sents: list[Sent]) -> list[Sent]:
@@ -349,6 +355,7 @@ _ROLE_NOUN = (r"(?i:spokes(?:person|man|woman)|president|minister|secretary|chai
               r"senator|ambassador|general|commissioner|chancellor|manager|editor|correspondent|adviser|advisor|"
               r"professor|investor|boss|owner|partner|lawyer|diplomat|expert|strategist|billionaire)")
 _ROLE_BEFORE = re.compile(rf"((?:[\w’'&.-]+\s+){{0,3}}{_ROLE_NOUN})\s+({_NAME})\b")
+_HONORIFICS = ("mr", "mrs", "ms", "dr", "miss", "sir", "lord", "lady")
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _ATTRIBUTION_VERBS = {"said", "says", "told", "tells", "added", "according", "warned", "stated", "claimed",
                       "reported", "asked", "wrote"}
@@ -369,7 +376,9 @@ def _people(pool: list[Sent], cites: _Citations) -> list[Person]:
                 continue
             found[name] = Person(name, role, [cites.add(s.hit, s.start + a, s.start + b)])
     text = " ".join(s.text for s in relevant)
-    ranked = sorted(found.values(), key=lambda p: -text.count(p.name.split()[-1]))
+    full = {n.split()[-1] for n in found if n.split()[0].lower() not in _HONORIFICS}
+    people = [p for n, p in found.items() if not (n.split()[0].lower() in _HONORIFICS and n.split()[-1] in full)]
+    ranked = sorted(people, key=lambda p: -text.count(p.name.split()[-1]))
     return ranked[:PEOPLE_MAX]
 
 
@@ -391,7 +400,7 @@ def _not_a_person(name: str, found: dict[str, Person]) -> bool:
     if low[0] in STOPWORDS or any(w in MONTHS or w.rstrip("s") in _WEEKDAYS for w in low):
         return True
     surnames = {n.split()[-1] for n in found}
-    return name in found or (low[0] in ("mr", "mrs", "ms", "dr") and words[-1] in surnames)
+    return name in found or (low[0] in _HONORIFICS and words[-1] in surnames)
 
 
 def _appositions(text: str) -> list[tuple[str, str, int, int]]:

@@ -75,12 +75,12 @@ def quantities(sentence: str) -> list[Quantity]:
             continue
         if _CHANGE.search(sentence[max(0, m.start() - 20):m.start()]):
             kind += " change"  # "closed up $2.80": a movement, not a level
-        written = f"{m.group('cur') or ''}{m.group('num')}{scale}"
+        written = f"{m.group('cur') or ''}{m.group('num')}{scale}{'%' if kind.startswith('%') else ''}"
         out.append(Quantity(kind, num * _SCALE.get(scale, 1.0), written, m.start(), m.end()))
     return out
 
 
-_CHANGE = re.compile(r"\b(?:up|down|by|rose|fell|gained|lost|added|shed|jumped|dropped|climbed|slipped)\s*$", re.I)
+_CHANGE = re.compile(r"\b(?:up|down|rose|fell|gained|lost|added|shed|jumped|dropped|climbed|slipped)\s*$", re.I)
 _NOT_COUNTED = frozenset("""gmt bst et utc january february march april may june july august september october
     november december am pm and or to of in on at the a for by from with than years year months month weeks
     week days day hours hour minutes times time st nd rd th as is was were be points point""".split())
@@ -108,19 +108,27 @@ def value_conflict(a: str, b: str, similarity: float, titles: tuple[str, str] = 
     # One amount given in both ("$11bn (£8.5bn)", "$11bn (£5.7bn)"): their other quantities are the same fact.
     shared = bool({q.value for q in qa} & {q.value for q in qb})
     for x in qa:
-        y = _counterpart(a, x, b, qb, 1 if shared else 2)
+        # Close values ("$27bn", "$27.5bn") need one word in common around them; distant ones two.
+        y = _counterpart(a, x, b, qb, 1 if shared else 2) or _counterpart(a, x, b, [q for q in qb if _close(x, q)])
         if y is None or any(_consistent(a, x, b, z) or z.value == x.value for z in qb):
             continue
-        if _counterpart(b, y, a, qa, 1 if shared else 2) is not x:
+        back = _counterpart(b, y, a, qa, 1 if shared else 2) or _counterpart(b, y, a, [q for q in qa if _close(y, q)])
+        if back is not x:  # each is the other's counterpart
             continue
         sa, sb = _subject(a, x), _subject(b, y)
-        if (len(sa & sb) >= same_subject * min(len(sa), len(sb)) and not _other_names(a, x, b, y)
+        alike = len(sa & sb) >= same_subject * min(len(sa), len(sb)) or similarity >= SAME_FACT
+        if (alike and not _other_names(a, x, b, y)
                 and _names(f"{a} {titles[0]}") & _names(f"{b} {titles[1]}")):
             return x.text, y.text
     return None
 
 
-MIN_SIMILARITY = 0.6
+MIN_SIMILARITY = 0.55
+SAME_FACT = 0.75  # sentences this close in meaning are about the same thing, however worded
+
+
+def _close(x: Quantity, y: Quantity) -> bool:
+    return x.kind == y.kind and 0 < min(x.value, y.value) and max(x.value, y.value) <= 1.3 * min(x.value, y.value)
 
 
 def _counterpart(a: str, x: Quantity, b: str, qb: list[Quantity], least: int = 1) -> Quantity | None:
@@ -133,7 +141,7 @@ def _counterpart(a: str, x: Quantity, b: str, qb: list[Quantity], least: int = 1
 
 
 _BOUND = re.compile(r"(?P<q>more than|over|at least|above|in excess of|less than|under|below|up to|almost|nearly|"
-                    r"about|around|some|roughly|approximately|an estimated|estimated at|close to)\s*$", re.I)
+                    r"about|around|some|roughly|approximately|an estimated|estimated at|close to)\s*(?:an? )?$", re.I)
 
 
 def _qualifier(sentence: str, q: Quantity) -> str | None:
@@ -191,10 +199,11 @@ _CALENDAR = frozenset("""Monday Tuesday Wednesday Thursday Friday Saturday Sunda
 def _other_names(a: str, x: Quantity, b: str, y: Quantity) -> bool:
     """Different names just before or after the two quantities ('Gazprom control of 8%' and 'Rosneft ... about
     16%'; '31% of the vote in Erewash' and '16.1% of the vote at the European elections')."""
+    def names(s: str, lo: int, hi: int) -> set[str]:  # not the sentence's first word ("Shares in Umbro")
+        return {m.group(0) for m in _NAME.finditer(s, max(lo, 1), hi)} - _COMMON
     for wa, wb in (((max(0, x.start - 50), x.start), (max(0, y.start - 50), y.start)),
                    ((x.end, x.end + 40), (y.end, y.end + 40))):
-        na = set(_NAME.findall(a[wa[0]:wa[1]])) - _COMMON
-        nb = set(_NAME.findall(b[wb[0]:wb[1]])) - _COMMON
+        na, nb = names(a, *wa), names(b, *wb)
         if na and nb and not na & nb:
             return True
     return False
@@ -211,7 +220,9 @@ def _subject(sentence: str, q: Quantity) -> set[str]:
 
 def _near_words(sentence: str, q: Quantity) -> set[str]:
     """The content terms just around a quantity: 'a $27bn tax bill' -> {tax, bill}, '38,000 people' -> {people}."""
-    before = terms(" ".join(sentence[:q.start].split()[-4:]))[-2:]
-    after = terms(" ".join(sentence[q.end:].split()[:5]))[:_AFTER_WORDS]
-    return {t for t in before + after if not any(ch.isdigit() for ch in t)} | (
+    def words(text: str) -> list[str]:
+        return [t for t in terms(text) if not any(ch.isdigit() for ch in t)]
+    before = words(" ".join(sentence[:q.start].split()[-4:]))[-2:]
+    after = words(" ".join(sentence[q.end:].split()[:6]))[:_AFTER_WORDS]
+    return set(before + after) | (
         {q.kind} if q.kind.isalpha() else set())
