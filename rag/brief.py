@@ -39,7 +39,7 @@ SAME_NAME = 0.8  # surnames this alike, with one first name, are one person spel
 SAME_MATTER = 0.5  # a denial and the account it denies are at least this similar
 DUPLICATE = 0.85  # sentences closer than this say the same thing: keep one
 SHARED_TERMS = 0.6  # ... and so do two sharing this share of the shorter one's content words
-EVENT_SHARE = 0.55  # a timeline event is at least this relevant, as a share of the best sentence's relevance
+EVENT_FLOOR = 0.24  # a sentence of the articles most about the topic is an event at this relevance
 BACKGROUND, BACKGROUND_YEARS = 0.85, 2  # events this many years before the topic's era need this share of the best
 LEAD_BONUS = 0.05  # the opening lines of an article state its main event: they lead the summary
 FOCUS, FOCUS_DOCS = 0.8, 5  # articles whose best sentence is this close to the best article's are read whole
@@ -329,9 +329,12 @@ def _timeline(engine: Engine, pool: list[Sent], cites: _Citations) -> list[Timel
 
 
 def _events(pool: list[Sent]) -> list[Sent]:
-    """Candidate events: sentences about the topic themselves, most relevant first."""
-    bar = max(MIN_RELEVANCE, pool[0].relevance * EVENT_SHARE) if pool else 0.0
-    return [s for s in pool if (s.focus or s.lead) and s.relevance >= bar or s.relevance >= 2 * bar]
+    """Candidate events, most relevant first: sentences about the topic, and the less relevant sentences of the
+    articles most about it (an event's date is often in a sentence that does not name the topic) that read
+    on their own ("He was elected in 1983" is someone's biography, not an event of the topic)."""
+    relevant = {id(s) for s in _relevant(pool)}
+    return [s for s in pool if (id(s) in relevant or (s.focus and s.relevance >= EVENT_FLOOR))
+            and not _DEPENDENT.match(s.text)]
 
 
 def _era(refs: list) -> int | None:

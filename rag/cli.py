@@ -247,6 +247,8 @@ def _print_answer(ans) -> None:  # noqa: ANN001
         print(f"({ok} of {len(ans.sentences)} sentences supported by their citations; model {ans.llm.model})")
     else:
         print(ans.answer)
+    for note in ans.notes:
+        print(f"Note: {note}")
     if ans.citations:
         print("\nSources:")
     for c in ans.citations:

@@ -57,6 +57,7 @@ class Answer:
     confidence: float = 0.0  # the best evidence sentence's score (the refusal decision compares it)
     llm: LLMInfo = field(default_factory=LLMInfo)
     standalone_question: str | None = None  # a follow-up rewritten with its conversation, when there was one
+    notes: list[str] = field(default_factory=list)  # what the user should know: articles a filter left out
 
     def to_dict(self) -> dict:
         return {
@@ -70,4 +71,5 @@ class Answer:
             "confidence": round(self.confidence, 4),
             "llm": self.llm.to_dict(),
             "standalone_question": self.standalone_question,
+            "notes": self.notes,
         }

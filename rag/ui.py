@@ -60,14 +60,15 @@ def render_sentence(text: str, citations: list[int], supported: bool, turn: int)
 
 def render_answer(ans: Answer, turn: int) -> str:
     """An answer as one HTML block (one line, so the chat's Markdown renderer leaves it alone)."""
+    notes = "".join(f'<div class="answer-note">{html.escape(n)}</div>' for n in getattr(ans, "notes", []))
     if ans.refused:
         inner = f'<span class="refusal-icon">⊘</span> {html.escape(ans.answer)}'
-        return f'<div class="answer refusal turn-{turn}">{inner}</div>'
+        return f'<div class="answer refusal turn-{turn}">{inner}{notes}</div>'
     if ans.sentences:
         body = " ".join(render_sentence(s.text, s.citations, s.supported, turn) for s in ans.sentences)
     else:  # no sentence breakdown: markers in the text become badges, nothing is claimed as checked
         body = render_sentence(ans.answer, [], False, turn)
-    return (f'<div class="answer turn-{turn}">{_lines(body)}'
+    return (f'<div class="answer turn-{turn}">{_lines(body)}{notes}'
             f'<div class="answer-meta">{html.escape(answer_meta(ans))}</div></div>')
 
 
@@ -299,6 +300,7 @@ CSS = """
 .cite-badge:hover, .cite-badge:focus { background: #1e40af; color: white; outline: none; }
 .sent.unsupported { text-decoration: underline dotted #b91c1c; background: #fef2f2; }
 .sent .flag { margin-left: 4px; font-size: 0.75em; color: #b91c1c; font-weight: 600; }
+.answer-note { font-size: 0.85em; color: #92400e; margin-top: 4px; }
 .answer.refusal { color: #92400e; background: #fffbeb; border-left: 3px solid #f59e0b; padding: 4px 8px;
   font-style: italic; }
 .answer.error { color: #b91c1c; }
