@@ -45,12 +45,23 @@ def doc_id_for(source: str) -> str:
     return hashlib.sha1(source.encode()).hexdigest()[:16]
 
 
+# Files a folder of articles carries that are not articles: README.TXT, LICENSE.md, CHANGELOG ... (the README
+# states this rule). Named explicitly, such a file is still ingested.
+_NOT_ARTICLES = re.compile(r"(?i)^(?:readme|licen[cs]e|copying|changelog|changes|notice|authors|contributing|"
+                           r"install)(?:[._-].*)?$")
+
+
+def is_not_article(path: Path) -> bool:
+    return bool(_NOT_ARTICLES.match(path.name))
+
+
 def find_files(paths: list[Path]) -> list[Path]:
     """Article files under the given paths (folders recursively), sorted, without duplicates."""
     found: set[Path] = set()
     for p in paths:
         if p.is_dir():
-            found.update(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
+            found.update(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
+                         and not is_not_article(f))
         elif p.is_file():
             found.add(p)
         else:

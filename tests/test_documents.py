@@ -67,3 +67,12 @@ def test_dateline_in_the_first_lines_dates_an_article_without_a_header():
     assert parse_plain("Glazer makes new bid\nMonday 14 November 2005, 10:32 GMT\nText.")[2] == "2005-11-14"
     assert parse_plain("Headline\n\nOne.\n\nTwo.\n\n14 November 2005\n")[2] is None  # too far down: the story's own
     assert parse_plain(" date 2024-10-25 Title here.\nMore")[2] == "2024-10-25"  # the header wins
+
+
+def test_folder_ingest_skips_files_that_are_not_articles(tmp_path):
+    from rag.documents import find_files
+
+    for name in ("README.TXT", "LICENSE.md", "licence.txt", "CHANGELOG.md", "001.txt", "readme_notes_on_x.txt"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    assert [p.name for p in find_files([tmp_path])] == ["001.txt"]
+    assert [p.name for p in find_files([tmp_path / "README.TXT"])] == ["README.TXT"]  # named: ingested
