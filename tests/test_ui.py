@@ -153,7 +153,8 @@ def test_corpus_rows_search_paths_and_uploads(tmp_path: Path):
     root = corpus_root(sources)
     assert [relative_to(s, root) for s in sources] == ["business/001.txt", "tech/002.txt"]
     assert relative_to("/data/one.txt", corpus_root(["/data/one.txt"])) == "one.txt"
-    rows = [["Yukos unit sold", "undated", 2, "business/001.txt", "a"], ["Apple iPod", "undated", 1, "tech/002.txt", "b"]]
+    rows = [["Yukos unit sold", "undated", 2, "business/001.txt", "a"],
+            ["Apple iPod", "undated", 1, "tech/002.txt", "b"]]
     assert [r[4] for r in filter_rows(rows, "yukos")] == ["a"]
     assert [r[4] for r in filter_rows(rows, "tech/")] == ["b"] and filter_rows(rows, "") == rows
     uploads = tmp_path / "uploads"
