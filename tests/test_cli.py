@@ -132,3 +132,15 @@ def test_app_py_with_a_bad_login_setting_is_one_line_not_a_traceback():
                           env={**os.environ, "RAG_AUTH": "no-colon"}, cwd=ROOT)
     assert proc.returncode == 1
     assert proc.stderr.strip() == "rag: error: RAG_AUTH must be user:password"
+
+
+def test_a_date_range_says_what_it_leaves_out(index_arg, capsys, monkeypatch):  # noqa: ANN001
+    monkeypatch.chdir(ROOT)
+    assert main([*index_arg, "ask", "What did Musk say about Putin?", "--since", "2025-01-01"]) == 0
+    out = capsys.readouterr().out
+    assert "Note: 1 undated article is outside this range" in out and "1 dated article is outside" in out
+    main([*index_arg, "ask", "What did Musk say about Putin?", "--json", "--until", "2030-01-01"])
+    assert json.loads(capsys.readouterr().out)["notes"] == [
+        "1 undated article is outside this range (a date range keeps only dated articles)."]
+    main([*index_arg, "ask", "What did Musk say about Putin?", "--json"])
+    assert json.loads(capsys.readouterr().out)["notes"] == []
