@@ -548,8 +548,14 @@ def _verify(engine: Engine, b: Briefing, citations: list[Citation]) -> list[Cita
     b.people = [x for x in b.people if id(x) not in bad]
     b.conflicts = [c for c in b.conflicts if id(c.denial) not in bad and all(id(a) not in bad for a in c.accounts)]
     b.open_questions = [q for q in b.open_questions
-                        if not missing_facts(re.sub(r"\(.*?\)", "", q.text), [by_n[n] for n in q.citations])]
+                        if not missing_facts(_without_notes(q.text), [by_n[n] for n in q.citations])]
     return _renumber(b, citations)
+
+
+def _without_notes(text: str) -> str:
+    """An open question without our parenthesised notes; parentheses inside its quotations are the source's."""
+    parts = re.split(r"(“[^”]*”)", text)
+    return "".join(p if p.startswith("“") else re.sub(r"\(.*?\)", "", p) for p in parts)
 
 
 def _renumber(b: Briefing, citations: list[Citation]) -> list[Citation]:
