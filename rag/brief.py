@@ -356,7 +356,8 @@ _NAME = rf"(?:{_CAP}(?: (?:de|van|von|bin|al|la|le) )?(?: {_CAP}){{1,2}})"
 _ROLE_NOUN = (r"(?i:spokes(?:person|man|woman)|president|minister|secretary|chairman|chairwoman|chair|chief|"
               r"executive|director|officer|official|analyst|economist|scientist|founder|head|leader|governor|"
               r"senator|ambassador|general|commissioner|chancellor|manager|editor|correspondent|adviser|advisor|"
-              r"professor|investor|boss|owner|partner|lawyer|diplomat|expert|strategist|billionaire)")
+              r"professor|investor|boss|owner|partner|lawyer|diplomat|expert|strategist|billionaire|tycoon|businessman|"
+              r"businesswoman|entrepreneur|magnate|shareholders?|candidate|campaigner)")
 _ROLE_BEFORE = re.compile(rf"((?:[\w’'&.-]+\s+){{0,3}}{_ROLE_NOUN})\s+({_NAME})\b")
 _HONORIFICS = ("mr", "mrs", "ms", "dr", "miss", "sir", "lord", "lady")
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
