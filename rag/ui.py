@@ -497,7 +497,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         """One question in, the answer as JSON (Answer.to_dict()) out."""
         return engine.ask(question).to_dict()
 
-    def corpus_view(query: str = "") -> tuple:
+    def corpus_view(query: str | None = "") -> tuple:
+        query = query or ""
         rows = docs_rows(engine)
         shown = filter_rows(rows, query)
         choices = [(f"{r[0][:70]} — {r[3]}", r[4]) for r in shown]
