@@ -2,10 +2,12 @@
 
 The topic and a few sub-queries derived from it ("... when", "... said", "... denied", "... figures") are
 retrieved with the ordinary retriever; every sentence of the retrieved passages is scored by its closeness to
-the topic; the sections pick from them: summary (diverse, most relevant), facts (with quantities), timeline
-(date phrases resolved by rag/dates.py), who's who (name-role appositions), conflicting accounts (denials
-beside the most similar statement they deny), open questions (undated events, what the sources say is
-unclear, unresolved conflicts). Every item is verified against its citation with rag/verify.py's Verifier.
+the topic (rag/relevance.py, where a learned judge can take over); the sections pick from them: summary
+(distinct, standing alone, articles' opening lines first), facts (with quantities), timeline (events of the
+topic, date phrases resolved by rag/dates.py, background years left out), who's who (name-role appositions, one
+entry per person), conflicting accounts (articles giving different values for one fact; denials beside the
+affirmative statement they deny), open questions (undated events, what the sources say is unclear, the listed
+conflicts). Every item is verified against its citation with rag/verify.py's Verifier.
 """
 
 from __future__ import annotations
