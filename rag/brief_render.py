@@ -39,10 +39,11 @@ def briefing_markdown(b: Briefing) -> str:
         "*No roles given in the sources.*"]
     out += ["", "## Conflicting accounts", ""]
     if b.conflicts:
-        out += ["| account | disputed by |", "|---|---|"]
+        out += ["| account | disputed by | what differs |", "|---|---|---|"]
         for c in b.conflicts:
             accounts = "<br>".join(f"{_cell(a.text)} {_refs(a.citations)}" for a in c.accounts)
-            out.append(f"| {accounts} | {_cell(c.denial.text)} {_refs(c.denial.citations)} |")
+            differs = "denial" if c.differs == "denied" else _cell(c.differs)
+            out.append(f"| {accounts} | {_cell(c.denial.text)} {_refs(c.denial.citations)} | {differs} |")
     else:
         out.append("*No source disputes another.*")
     out += ["", "## Open questions", "", *_bullets(b.open_questions, "None found."), ""]

@@ -57,13 +57,16 @@ class Person:
 
 @dataclass(frozen=True)
 class Conflict:
-    """A statement that denies or disputes an account, beside the account(s) it disputes."""
+    """Sources that disagree: a statement that denies an account, beside the account(s) it denies, or two
+    articles giving different values for one fact (``denial`` is then the second account)."""
 
     accounts: list[Item]
     denial: Item
+    differs: str = "denied"  # "denied", or the differing values ("$27bn against $27.5bn")
 
     def to_dict(self) -> dict:
-        return {"accounts": [a.to_dict() for a in self.accounts], "denial": self.denial.to_dict()}
+        return {"accounts": [a.to_dict() for a in self.accounts], "denial": self.denial.to_dict(),
+                "differs": self.differs}
 
 
 @dataclass

@@ -164,6 +164,18 @@ class Catalog:
             rows = [r for r in rows if source_matches(r[1], source)]
         return {r[0] for r in rows}
 
+    def outside_dates(self, since: str | None, until: str | None, source: str | None) -> tuple[int, int]:
+        """(undated, dated outside the range): the documents a date range leaves out (of those the source
+        filter keeps), so that an answer can say why it found nothing."""
+        rows = self._conn().execute("SELECT source, date FROM docs").fetchall()
+        if source:
+            from rag.paths import source_matches
+
+            rows = [r for r in rows if source_matches(r[0], source)]
+        undated = sum(1 for _, d in rows if not d)
+        outside = sum(1 for _, d in rows if d and ((since and d < since) or (until and d > until)))
+        return undated, outside
+
     def count(self) -> tuple[int, int]:
         c = self._conn()
         return c.execute("SELECT COUNT(*) FROM docs").fetchone()[0], c.execute(

@@ -304,6 +304,8 @@ def _print_answer(ans) -> None:  # noqa: ANN001
         r = ans.related
         print(f"\nRelated, not an answer: {r.title or '(untitled)'} | {r.date or 'undated'} | {r.source} "
               f"[{r.start}:{r.end}]\n    \u201c{r.quote}\u201d")
+    for note in ans.notes:
+        print(f"Note: {note}")
     if ans.citations:
         print("\nSources:")
     for c in ans.citations:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import asdict, dataclass
+from datetime import date as calendar_date
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -52,12 +53,23 @@ def doc_id_for(source: str) -> str:
     return hashlib.sha1(source.encode()).hexdigest()[:16]
 
 
+# Files a folder of articles carries that are not articles: README.TXT, LICENSE.md, CHANGELOG ... (the README
+# states this rule). Named explicitly, such a file is still ingested.
+_NOT_ARTICLES = re.compile(r"(?i)^(?:readme|licen[cs]e|copying|changelog|changes|notice|authors|contributing|"
+                           r"install)(?:[._-].*)?$")
+
+
+def is_not_article(path: Path) -> bool:
+    return bool(_NOT_ARTICLES.match(path.name))
+
+
 def find_files(paths: list[Path]) -> list[Path]:
     """Article files under the given paths (folders recursively), sorted, without duplicates."""
     found: set[Path] = set()
     for p in paths:
         if p.is_dir():
-            found.update(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
+            found.update(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
+                         and not is_not_article(f))
         elif p.is_file():
             found.add(p)
         else:
@@ -141,7 +153,10 @@ def parse_plain(text: str) -> tuple[str, str | None, str | None, int]:
     m = _DATE_HEADER.match(text)
     if m and _valid_date(m.group(1)):
         date, body_start = m.group(1), m.end()
-    first = re.search(r"\S[^\n]*", text[body_start:])
+    found = list(re.finditer(r"\S[^\n]*", text[body_start:]))
+    datelines = {i: d for i, x in enumerate(found[:DATELINE_LINES]) if (d := dateline(x.group(0).strip()))}
+    date = date or next(iter(datelines.values()), None)
+    first = next((x for i, x in enumerate(found) if i not in datelines), None)
     title = None
     if first:
         line = first.group(0).strip()
@@ -163,6 +178,32 @@ def looks_like_headline(line: str, own_paragraph: bool = False) -> bool:
     if bare.endswith(("...", "…", "?", "!")):  # a teaser headline, when it stands as its own paragraph
         return own_paragraph
     return bool(bare) and bare[-1] not in ".:;,"
+
+
+DATELINE_LINES = 3  # a dateline is looked for in the first lines only: later dates are the story's own
+_MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december"]
+_MON = r"(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|" \
+       r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_DATELINE = re.compile(
+    rf"^(?:(?:published|updated|last updated|posted|date)\s*:?\s*)?(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
+    rf"[a-z]*,?\s+)?(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON}|{_MON.replace('mon>', 'mon2>')}\s+(?P<d2>\d{{1,2}})"
+    rf"(?:st|nd|rd|th)?,?)\s+(?P<y>(?:19|20)\d\d)(?:,?\s+\d{{1,2}}[:.]\d{{2}}(?:\s*(?:GMT|BST|UTC|CET|EST|ET|am|pm))?)?"
+    rf"\s*$", re.I)
+
+
+def dateline(line: str) -> str | None:
+    """The ISO date of a line that is only a date ('14 November 2005', 'Monday 14 November 2005, 10:32 GMT',
+    'November 14, 2005'): a dateline above or below the headline."""
+    m = _DATELINE.match(line.strip())
+    if not m:
+        return None
+    mon = (m.group("mon") or m.group("mon2")).lower()[:3]
+    month = [x[:3] for x in _MONTH_NAMES].index(mon) + 1
+    try:
+        return calendar_date(int(m.group("y")), month, int(m.group("d1") or m.group("d2"))).isoformat()
+    except ValueError:  # "31 February 2005"
+        return None
 
 
 def _short_title(line: str, limit: int = 140) -> str:

@@ -119,6 +119,7 @@ class Engine:
         for event in answer_stream(self, question, k, filters, mode, history, strict):
             if event.kind == "answer" and event.answer is not None:
                 event.answer.warnings = self.warnings()
+                event.answer.notes = self.filter_notes(filters)
             yield event
 
     def warnings(self) -> list[str]:
@@ -127,6 +128,20 @@ class Engine:
 
         w = dense_warning(self.index())
         return [w] if w else []
+
+    def filter_notes(self, filters: Filters | None) -> list[str]:
+        """What a date range leaves out, in words ("2,225 undated articles are outside this range"): without
+        it, an answer that finds nothing under a filter gives no reason."""
+        if not filters or not (filters.since or filters.until):
+            return []
+        undated, outside = self.index().catalog.outside_dates(filters.since, filters.until, filters.source)
+        notes = []
+        if undated:
+            notes.append(f"{undated:,} undated article{'s are' if undated != 1 else ' is'} outside this range "
+                         "(a date range keeps only dated articles).")
+        if outside:
+            notes.append(f"{outside:,} dated article{'s are' if outside != 1 else ' is'} outside this range.")
+        return notes
 
     def _ask_extractive(self, question: str, k: int | None, filters: Filters | None) -> Answer:
         question = check_question(question)

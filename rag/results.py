@@ -66,6 +66,7 @@ class Answer:
     standalone_question: str | None = None  # a follow-up rewritten with its conversation, when there was one
     related: Citation | None = None  # a refusal's closest sentence: related, not an answer
     warnings: list[str] = field(default_factory=list)  # what made this answer worse (a degraded index)
+    notes: list[str] = field(default_factory=list)  # what the user should know: articles a filter left out
 
     def to_dict(self) -> dict:
         return {
@@ -81,4 +82,5 @@ class Answer:
             "standalone_question": self.standalone_question,
             "related": self.related.to_dict() if self.related else None,
             "warnings": list(self.warnings),
+            "notes": self.notes,
         }

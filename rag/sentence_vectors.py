@@ -13,7 +13,7 @@ import numpy as np
 from rag.embed import Embedder
 from rag.text import sentence_spans
 
-VERSION = 1  # bump when sentence_spans or with_title change: older rows are then ignored and recomputed
+VERSION = 2  # bump when sentence_spans or with_title change: older rows are then ignored and recomputed
 
 
 def with_title(title: str | None, sentence: str) -> str:

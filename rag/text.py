@@ -8,10 +8,11 @@ import unicodedata
 # Tokens before a period that do not end a sentence.
 _ABBREV = {
     "mr", "mrs", "ms", "dr", "prof", "st", "gen", "sen", "rep", "gov", "lt", "col", "sgt", "capt", "jr", "sr",
-    "inc", "co", "corp", "ltd", "plc", "vs", "etc", "eg", "ie", "no", "nos", "vol", "fig", "jan", "feb", "mar",
+    "inc", "co", "corp", "ltd", "plc", "vs", "etc", "eg", "ie", "jan", "feb", "mar",
     "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "rev", "hon", "u.s", "u.k",
     "e.g", "i.e", "approx", "dept", "est", "univ",
 }
+_NUMBERED = {"no", "nos", "vol", "fig", "art", "pp"}  # abbreviations only before a number
 # A candidate end: terminal punctuation, optional closing quotes/brackets, then space and a sentence start.
 _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9£$€])")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’][A-Za-z0-9]+)*")
@@ -49,10 +50,13 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
 
 def _is_abbreviation(text: str, lo: int, dot: int) -> bool:
-    word = re.search(r"([A-Za-z.]+)$", text[lo:dot])
+    # A whole word only: the "m" of "£800m." or the "bn" of "$1.2bn." is a unit, and a sentence may end there.
+    word = re.search(r"(?<![A-Za-z0-9£$€%])([A-Za-z.]+)$", text[lo:dot])
     if not word:
         return False
     w = word.group(1).lower().rstrip(".")
+    if w in _NUMBERED:  # "No. 10", "Vol. 3"; "the answer was no." ends a sentence
+        return bool(re.match(r"\.\s*\d", text[dot:dot + 4]))
     return w in _ABBREV or (len(w) == 1 and w.isalpha())
 
 

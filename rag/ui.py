@@ -9,6 +9,7 @@ answer's cards and shows one answer's group at a time, so a click never waits fo
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 import tempfile
@@ -67,13 +68,14 @@ LOW_CONFIDENCE = 0.5  # extractive answers below even odds by the judge are mark
 
 def render_answer(ans: Answer, turn: int) -> str:
     """An answer as one HTML block (one line, so the chat's Markdown renderer leaves it alone)."""
+    notes = "".join(f'<div class="answer-note">{html.escape(n)}</div>' for n in getattr(ans, "notes", []))
     if ans.refused:
         inner = f'<span class="refusal-icon">⊘</span> {html.escape(ans.answer)}'
         if ans.related:
             r = ans.related
             inner += (f'<div class="related">Related, not an answer: “{html.escape(" ".join(r.quote.split()))}” '
                       f'<span class="related-source">({html.escape(r.title or r.source)})</span></div>')
-        return f'<div class="answer refusal turn-{turn}">{inner}</div>'
+        return f'<div class="answer refusal turn-{turn}">{inner}{notes}</div>'
     low = ""
     if ans.mode == "extractive" and ans.confidence < LOW_CONFIDENCE:
         low = (f'<div class="low-confidence" title="the judge\'s probability that this answers the question">'
@@ -82,7 +84,7 @@ def render_answer(ans: Answer, turn: int) -> str:
         body = " ".join(render_sentence(s.text, s.citations, s.supported, turn) for s in ans.sentences)
     else:  # no sentence breakdown: markers in the text become badges, nothing is claimed as checked
         body = render_sentence(ans.answer, [], False, turn)
-    return (f'<div class="answer turn-{turn}">{_lines(body)}{low}'
+    return (f'<div class="answer turn-{turn}">{_lines(body)}{low}{notes}'
             f'<div class="answer-meta">{html.escape(answer_meta(ans))}</div></div>')
 
 
@@ -160,19 +162,60 @@ def flag_instructions(text: str, lo: int, hi: int, flagged: list[tuple[int, int]
 
 def render_card(c: Citation, text: str | None, turn: int) -> str:
     """One citation: title, date, file and the passage with the exact cited span in a <mark>."""
-    head = (f'<div class="card-title"><span class="card-n">[{c.n}]</span> {html.escape(c.title or "(untitled)")}'
+    return render_group([c], text, turn)
+
+
+def render_cards(citations: list[Citation], texts: dict[str, str], turn: int) -> str:
+    """One card per passage: citations of one article whose shown passages overlap share a card, which marks
+    every quote (two quotes of one paragraph are not two near-identical cards)."""
+    groups: list[list[Citation]] = []
+    for c in sorted(citations, key=lambda c: (c.source, c.start)):
+        text = texts.get(c.source)
+        last = groups[-1] if groups else None
+        if (last and text is not None and last[-1].source == c.source and text[c.start:c.end] == c.quote
+                and all(text[x.start:x.end] == x.quote for x in last)
+                and passage_window(text, last[-1].start, last[-1].end)[1] >= passage_window(text, c.start, c.end)[0]):
+            last.append(c)
+        else:
+            groups.append([c])
+    groups.sort(key=lambda g: min(c.n for c in g))
+    return "".join(render_group(g, texts.get(g[0].source), turn) for g in groups)
+
+
+def render_group(group: list[Citation], text: str | None, turn: int) -> str:
+    """A card for citations of one passage; each citation's number is an anchor a badge can select."""
+    c = group[0]
+    ns = "".join(f'<span class="card-n" id="src-{turn}-{x.n}">[{x.n}]</span>' for x in group[1:])
+    spans = ", ".join(x.location for x in group)
+    head = (f'<div class="card-title"><span class="card-n">[{c.n}]</span>{ns} {html.escape(c.title or "(untitled)")}'
             f'</div><div class="card-meta">{html.escape(c.date or "undated")} · '
-            f'<code>{html.escape(shown_name(c.source))}</code> {html.escape(c.location)}</div>')
-    if text is not None and text[c.start:c.end] == c.quote:
-        a, b = passage_window(text, c.start, c.end)
-        flagged = [(a + x, a + y) for x, y in instruction_spans(text[a:b])]
-        body = ("…" * (a > 0) + flag_instructions(text, a, c.start, flagged) + f"<mark>{html.escape(c.quote)}</mark>"
-                + flag_instructions(text, c.end, b, flagged) + "…" * (b < len(text)))
-    else:  # the document was removed or changed since: show the quote, but not as checked
-        body = (f"<mark>{html.escape(c.quote)}</mark><br><em class=\"stale\">The article has changed or been "
-                "removed since this answer; this quote can no longer be checked.</em>")
-    return (f'<div class="source-card" id="src-{turn}-{c.n}" data-turn="{turn}" data-n="{c.n}">{head}'
-            f'<div class="passage">{body}</div></div>')
+            f'<code>{html.escape(shown_name(c.source))}</code> {html.escape(spans)}</div>')
+    if text is not None and all(text[x.start:x.end] == x.quote for x in group):
+        a = passage_window(text, min(x.start for x in group), min(x.end for x in group))[0]
+        b = passage_window(text, max(x.start for x in group), max(x.end for x in group))[1]
+        flagged = [(a + x, a + y) for x, y in instruction_spans(text[a:b])]  # shown, never as evidence
+        body, at = "…" * (a > 0), a
+        for lo, hi in _merged([(x.start, x.end) for x in group]):
+            body += flag_instructions(text, at, lo, flagged) + f"<mark>{html.escape(text[lo:hi])}</mark>"
+            at = hi
+        body += flag_instructions(text, at, b, flagged) + "…" * (b < len(text))
+    else:  # the document was removed or changed since: show the quotes, but not as checked
+        body = ("<br>".join(f"<mark>{html.escape(x.quote)}</mark>" for x in group)
+                + "<br><em class=\"stale\">The article has changed or been removed since this answer; this quote "
+                "can no longer be checked.</em>")
+    data_ns = " ".join(str(x.n) for x in group)
+    return (f'<div class="source-card" id="src-{turn}-{c.n}" data-turn="{turn}" data-n="{c.n}" '
+            f'data-ns="{data_ns}">{head}<div class="passage">{body}</div></div>')
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
 
 
 def render_sources(turns: list[Turn], selected: int | None = None) -> str:
@@ -186,7 +229,7 @@ def render_sources(turns: list[Turn], selected: int | None = None) -> str:
         elif t.answer.refused or not t.answer.citations:
             cards = '<p class="no-sources">No source answers this question.</p>'
         else:
-            cards = "".join(render_card(c, t.texts.get(c.source), i) for c in t.answer.citations)
+            cards = render_cards(t.answer.citations, t.texts, i)
         active = " active" if i == selected else ""
         groups.append(f'<div class="src-group{active}" data-turn="{i}"><div class="src-question">Sources for: '
                       f'<b>{html.escape(t.question)}</b></div>{cards}</div>')
@@ -288,8 +331,16 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
 
 
 def mode_choices(settings: Settings) -> list[tuple[str, str]]:
-    model = settings.llm_model or ("default model" if settings.llm_configured else "not configured")
-    return [("Auto", "auto"), ("Extractive", "extractive"), (f"LLM ({model})", "llm")]
+    """The modes that can run: LLM only when a model is configured (mode_note says why it is missing)."""
+    if not settings.llm_configured:
+        return [("Auto (extractive)", "auto"), ("Extractive", "extractive")]
+    return [("Auto", "auto"), ("Extractive", "extractive"), (f"LLM ({settings.llm_model or 'default model'})", "llm")]
+
+
+def mode_note(settings: Settings) -> str | None:
+    if settings.llm_configured:
+        return None
+    return "LLM mode unavailable: no model is configured (set RAG_LLM_BASE_URL or OPENAI_API_KEY)."
 
 
 def check_uploads(paths: list[str], max_mb: float) -> tuple[list[Path], list[str]]:
@@ -324,14 +375,58 @@ def store_uploads(paths: list[Path], folder: Path) -> list[Path]:
 
 
 def docs_rows(engine: Engine) -> list[list[Any]]:
-    from rag.paths import shown_path
+    """Title, date, passages, path (relative to the folder all articles share), doc id."""
+    from rag.paths import shown_name
 
     try:
         docs = engine.index().catalog.docs()
     except Exception:  # noqa: BLE001 - no index yet: an empty corpus, filled by the first upload
         return []
-    return [[d.title or "(untitled)", d.date or "undated", d.n_passages, shown_path(d.source), d.doc_id]
+    root = corpus_root([d.source for d in docs])
+    return [[d.title or "(untitled)", d.date or "undated", d.n_passages, shown_name(relative_to(d.source, root)), d.doc_id]
             for d in docs]
+
+
+def corpus_root(sources: list[str]) -> Path | None:
+    """The deepest folder holding every article: paths are shown from there ("business/001.txt")."""
+    if not sources:
+        return None
+    try:
+        common = Path(os.path.commonpath(sources))
+    except ValueError:  # relative and absolute mixed, or different drives
+        return None
+    return common if len(sources) > 1 else common.parent
+
+
+def relative_to(source: str, root: Path | None) -> str:
+    from rag.paths import display_path
+
+    if root is None:
+        return display_path(source)
+    try:
+        return str(Path(source).relative_to(root))
+    except ValueError:
+        return display_path(source)
+
+
+def filter_rows(rows: list[list[Any]], query: str | None) -> list[list[Any]]:
+    """Rows whose title or path contains every word of the query (case-insensitive)."""
+    words = (query or "").lower().split()
+    return [r for r in rows if all(w in f"{r[0]} {r[3]}".lower() for w in words)]
+
+
+def error_line(message: str) -> str:
+    return f'<div class="corpus-error">⚠ {html.escape(message)}</div>'
+
+
+def delete_upload(source: Path, uploads: Path) -> bool:
+    """Deletes a removed article's file when the app stored it (under INDEX/uploads/), never a corpus file."""
+    try:
+        source.resolve().relative_to(uploads.resolve())
+    except ValueError:
+        return False
+    source.unlink(missing_ok=True)
+    return True
 
 
 # -- the app -----------------------------------------------------------------------------------------------
@@ -342,6 +437,8 @@ CSS = """
 .cite-badge:hover, .cite-badge:focus { background: #1e40af; color: white; outline: none; }
 .sent.unsupported { text-decoration: underline dotted #b91c1c; background: #fef2f2; }
 .sent .flag { margin-left: 4px; font-size: 0.75em; color: #b91c1c; font-weight: 600; }
+.corpus-error { color: #92400e; background: #fffbeb; border-left: 3px solid #f59e0b; padding: 4px 8px; }
+.answer-note { font-size: 0.85em; color: #92400e; margin-top: 4px; }
 .answer.refusal { color: #92400e; background: #fffbeb; border-left: 3px solid #f59e0b; padding: 4px 8px;
   font-style: italic; }
 .answer.error { color: #b91c1c; }
@@ -382,7 +479,8 @@ SELECT_JS = """
     });
     document.querySelectorAll('.source-card.selected').forEach(c => c.classList.remove('selected'));
     if (n) {
-      const card = document.getElementById('src-' + turn + '-' + n);
+      const anchor = document.getElementById('src-' + turn + '-' + n);
+      const card = anchor && anchor.closest('.source-card');
       if (card) { card.classList.add('selected'); card.scrollIntoView({block: 'nearest', behavior: 'smooth'}); }
     }
   }
@@ -449,28 +547,39 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         except Exception as e:  # noqa: BLE001 - the API caller gets the reason, not Gradio's generic exception
             return {"error": error_line(e, settings.index_dir)}
 
-    def corpus_view() -> tuple:
+    def corpus_view(query: str | None = "") -> tuple:
+        query = query or ""
         rows = docs_rows(engine)
-        choices = [(f"{r[0][:70]} — {r[3]}", r[4]) for r in rows]
-        return [r[:4] for r in rows], gr.update(choices=choices, value=None), f"{len(rows)} articles"
+        shown = filter_rows(rows, query)
+        choices = [(f"{r[0][:70]} — {r[3]}", r[4]) for r in shown]
+        count = f"{len(rows)} articles" + (f", {len(shown)} matching “{query.strip()}”" if query.strip() else "")
+        return [r[:4] for r in shown], gr.update(choices=choices, value=None), count
 
-    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+    def upload(files: list[str] | None, query: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        # Problems are one readable status line, not gr.Error: an error would mark every output of the
+        # Corpus tab as failed until the page is reloaded.
         if not files:
-            raise gr.Error("Choose .txt, .md, .html, .pdf or .docx files to upload.")
+            return gr.skip(), gr.skip(), error_line("Choose .txt, .md, .html, .pdf or .docx files to upload first."), gr.skip()
         ok, errors = check_uploads(list(files), settings.max_upload_mb)
         if not ok:
-            raise gr.Error("; ".join(errors))
-        progress(0, desc="Ingesting")
-        report = engine.ingest(store_uploads(ok, uploads),
-                               progress=lambda done, total: progress((done, total), desc="Embedding passages"))
+            return gr.skip(), gr.skip(), error_line("; ".join(errors)), None
+        try:
+            progress(0, desc="Ingesting")
+            report = engine.ingest(store_uploads(ok, uploads),
+                                   progress=lambda done, total: progress((done, total), desc="Embedding passages"))
+        except Exception as e:  # noqa: BLE001 - one line for the user; the index is left as it was
+            return gr.skip(), gr.skip(), error_line(f"Could not ingest: {e}"), gr.skip()
         lines = [f"Ingested: {report.summary()}"] + [f"Skipped {w}" for w in report.warnings + errors]
-        return (*corpus_view()[:2], "\n".join(f"- {html.escape(x)}" for x in lines), None)
+        return (*corpus_view(query)[:2], "\n".join(f"- {html.escape(x)}" for x in lines), None)
 
-    def remove(doc_id: str | None) -> tuple:
+    def remove(doc_id: str | None, query: str) -> tuple:
         if not doc_id:
-            raise gr.Error("Choose an article to remove.")
+            return gr.skip(), gr.skip(), error_line("Choose an article to remove first.")
+        doc = engine.index().catalog.doc(doc_id)
         engine.remove([doc_id])
-        return (*corpus_view()[:2], "Removed 1 article.")
+        deleted = delete_upload(Path(doc.source), uploads) if doc else False
+        note = " Its uploaded file was deleted." if deleted else ""
+        return (*corpus_view(query)[:2], f"Removed 1 article.{note}")
 
     with gr.Blocks(title="citable") as app:
         turns = gr.State([])
@@ -496,6 +605,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                         with gr.Accordion("Controls", open=True):
                             with gr.Row():
                                 mode = gr.Radio(mode_choices(settings), value="auto", label="Mode",
+                                                info=mode_note(settings),
                                                 elem_id="mode", scale=2)
                                 k = gr.Slider(1, 30, value=settings.k, step=1, label="Passages", elem_id="k",
                                               scale=1)
@@ -509,6 +619,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                         sources = gr.HTML(render_sources([]), elem_id="sources", js_on_load=None)
             with gr.Tab("Corpus", id="corpus-tab"):
                 count = gr.Markdown(elem_id="doc-count")
+                corpus_q = gr.Textbox(label="Search articles (title or file)", elem_id="corpus-search",
+                                      max_lines=1, placeholder="e.g. Yukos or business/")
                 docs = gr.Dataframe(headers=["Title", "Date", "Passages", "File"], interactive=False,
                                     elem_id="docs", wrap=True,
                                     column_widths=["46%", "12%", "10%", "32%"])
@@ -536,11 +648,12 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         question.submit(ask_and_export, inputs, outputs, api_visibility="private")
         new_btn.click(lambda: (*new_chat(), None), None, outputs, api_visibility="private")
         gr.api(ask_json, api_name="ask_json")
-        app.load(corpus_view, None, [docs, pick, count], api_visibility="private")
-        ingest_btn.click(upload, files, [docs, pick, status, files], api_visibility="private").then(
-            corpus_view, None, [docs, pick, count], api_visibility="private")
-        remove_btn.click(remove, pick, [docs, pick, status], api_visibility="private").then(
-            corpus_view, None, [docs, pick, count], api_visibility="private")
+        app.load(corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
+        ingest_btn.click(upload, [files, corpus_q], [docs, pick, status, files], api_visibility="private").then(
+            corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
+        remove_btn.click(remove, [pick, corpus_q], [docs, pick, status], api_visibility="private").then(
+            corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
+        corpus_q.change(corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
     return app
 
 

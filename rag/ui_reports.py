@@ -1,6 +1,6 @@
 """The web app's Briefing and Check tabs: HTML renderers (testable without a browser) and the Gradio wiring.
 
-Article text is untrusted: everything shown goes through ``html.escape`` (citation cards through ui.render_card).
+Article text is untrusted: everything shown goes through ``html.escape`` (citation cards through ui.render_cards).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from rag.brief_render import check_markdown
 from rag.brief_types import Briefing, CheckReport, Item
 from rag.engine import Engine
 from rag.paths import shown_name
-from rag.ui import render_card
+from rag.ui import render_cards
 
 _LABELS = {"supported": "✔ supported", "contradicted": "✘ contradicted", "not_found": "? not found"}
 
@@ -68,10 +68,11 @@ def render_briefing(b: Briefing, texts: dict[str, str]) -> str:
         out.append('<p class="no-sources">No source disputes another.</p>')
     for c in b.conflicts:
         accounts = "<br>".join(f"{e(a.text)} {_refs(a.citations)}" for a in c.accounts)
+        differs = "" if c.differs == "denied" else f'<div class="side-head">differs: {e(c.differs)}</div>'
         out.append(f'<div class="side account">{accounts}</div>'
-                   f'<div class="side denial">{e(c.denial.text)} {_refs(c.denial.citations)}</div>')
+                   f'<div class="side denial">{e(c.denial.text)} {_refs(c.denial.citations)}{differs}</div>')
     out += ["</div><h3>Open questions</h3>", _items(b.open_questions, "None found."), "<h3>Sources</h3>"]
-    out += [render_card(c, texts.get(c.source), "brief") for c in b.citations]
+    out.append(render_cards(b.citations, texts, "brief"))
     return "".join(out) + "</div>"
 
 
@@ -139,8 +140,8 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
 
     with gr.Tab("Briefing", id="brief-tab"):
         with gr.Row():
-            topic = gr.Textbox(show_label=False, placeholder="A topic, e.g. Musk's contacts with Putin", scale=5,
-                               elem_id="brief-topic", max_lines=1)
+            topic = gr.Textbox(show_label=False, placeholder="A topic: a person, company or event in your articles",
+                               scale=5, elem_id="brief-topic", max_lines=1)
             brief_btn = gr.Button("Brief", variant="primary", scale=1, elem_id="brief")
         with gr.Row():
             brief_md = gr.DownloadButton("Export Markdown", size="sm", elem_id="brief-md", value=None)

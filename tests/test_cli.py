@@ -182,3 +182,15 @@ def test_file_names_with_control_characters_are_shown_escaped(tmp_path: Path):
     assert "\x1b" not in ask.stdout + docs.stdout and "\u202e" not in ask.stdout + docs.stdout
     ans = json.loads(run(*index, "ask", "Why did Kahl think Musk had become nervous?", "--json").stdout)
     assert ans["citations"][0]["source"].endswith(name)  # JSON keeps the real name (escaped by JSON itself)
+
+
+def test_a_date_range_says_what_it_leaves_out(index_arg, capsys, monkeypatch):  # noqa: ANN001
+    monkeypatch.chdir(ROOT)
+    assert main([*index_arg, "ask", "What did Musk say about Putin?", "--since", "2025-01-01"]) == 0
+    out = capsys.readouterr().out
+    assert "Note: 1 undated article is outside this range" in out and "1 dated article is outside" in out
+    main([*index_arg, "ask", "What did Musk say about Putin?", "--json", "--until", "2030-01-01"])
+    assert json.loads(capsys.readouterr().out)["notes"] == [
+        "1 undated article is outside this range (a date range keeps only dated articles)."]
+    main([*index_arg, "ask", "What did Musk say about Putin?", "--json"])
+    assert json.loads(capsys.readouterr().out)["notes"] == []

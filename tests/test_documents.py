@@ -50,3 +50,28 @@ def test_find_files_recurses_and_filters_types(tmp_path: Path):
     assert names == ["v.docx", "w.pdf", "x.txt", "y.md", "z.html"]
     with pytest.raises(FileNotFoundError):
         find_files([tmp_path / "missing"])
+
+
+def test_dateline_in_the_first_lines_dates_an_article_without_a_header():
+    from rag.documents import dateline, parse_plain
+
+    assert dateline("14 November 2005") == "2005-11-14"
+    assert dateline("Monday 14 November 2005, 10:32 GMT") == "2005-11-14"
+    assert dateline("November 14, 2005") == "2005-11-14"
+    assert dateline("Published: 3 Jan 2005") == "2005-01-03"
+    assert dateline("Sales rose on 14 November 2005.") is None  # a sentence, not a dateline
+    assert dateline("31 February 2005") is None
+    text, title, date, _ = parse_plain("14 November 2005\nGlazer makes new bid\n\nThe bid was made.\n")
+    assert (title, date, text) == ("Glazer makes new bid", "2005-11-14", text)
+    assert parse_plain("Glazer makes new bid\nMonday 14 November 2005, 10:32 GMT\nText.")[2] == "2005-11-14"
+    assert parse_plain("Headline\n\nOne.\n\nTwo.\n\n14 November 2005\n")[2] is None  # too far down: the story's own
+    assert parse_plain(" date 2024-10-25 Title here.\nMore")[2] == "2024-10-25"  # the header wins
+
+
+def test_folder_ingest_skips_files_that_are_not_articles(tmp_path):
+    from rag.documents import find_files
+
+    for name in ("README.TXT", "LICENSE.md", "licence.txt", "CHANGELOG.md", "001.txt", "readme_notes_on_x.txt"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    assert [p.name for p in find_files([tmp_path])] == ["001.txt"]
+    assert [p.name for p in find_files([tmp_path / "README.TXT"])] == ["README.TXT"]  # named: ingested

@@ -148,3 +148,48 @@ def test_ask_json_api_answers_a_bad_question_with_one_line(app_server, tmp_path:
                         api_name="/ask_json")
     assert "Wall Street Journal" in ok["answer"]
     assert "Traceback" not in (tmp_path / "app.log").read_text()
+
+
+def test_two_quotes_of_one_passage_share_one_card():
+    from rag.ui import render_cards
+
+    text = "Intro words here. First claim is made. Second claim follows. Tail words here." + " Far away." * 200
+    a, b = text.index("First"), text.index("Second")
+    far = text.rindex("Far away.")
+    cits = [Citation(1, "x.txt", "T", None, a, a + 20, text[a:a + 20]),
+            Citation(2, "x.txt", "T", None, b, b + 21, text[b:b + 21]),
+            Citation(3, "x.txt", "T", None, far, far + 9, text[far:far + 9])]
+    out = render_cards(cits, {"x.txt": text}, 0)
+    assert out.count('class="source-card"') == 2 and out.count("<mark>") == 3
+    assert 'data-ns="1 2"' in out and 'id="src-0-2"' in out and 'data-ns="3"' in out
+
+
+def test_answer_notes_are_shown_and_escaped():
+    ans = Answer("q", REFUSAL, "extractive", True, notes=["2 undated articles are outside <this> range."])
+    out = render_answer(ans, 0)
+    assert "answer-note" in out and "&lt;this&gt;" in out
+    assert ans.to_dict()["notes"] == ["2 undated articles are outside <this> range."]
+
+
+def test_corpus_rows_search_paths_and_uploads(tmp_path: Path):
+    from rag.ui import corpus_root, delete_upload, filter_rows, mode_choices, mode_note, relative_to
+
+    sources = ["/data/bbc/business/001.txt", "/data/bbc/tech/002.txt"]
+    root = corpus_root(sources)
+    assert [relative_to(s, root) for s in sources] == ["business/001.txt", "tech/002.txt"]
+    assert relative_to("/data/one.txt", corpus_root(["/data/one.txt"])) == "one.txt"
+    rows = [["Yukos unit sold", "undated", 2, "business/001.txt", "a"],
+            ["Apple iPod", "undated", 1, "tech/002.txt", "b"]]
+    assert [r[4] for r in filter_rows(rows, "yukos")] == ["a"]
+    assert [r[4] for r in filter_rows(rows, "tech/")] == ["b"] and filter_rows(rows, "") == rows
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    up, other = uploads / "a.txt", tmp_path / "corpus.txt"
+    up.write_text("x")
+    other.write_text("x")
+    assert delete_upload(up, uploads) and not up.exists()
+    assert not delete_upload(other, uploads) and other.exists()  # a corpus file is never deleted
+    bare = Settings.from_env().with_overrides(llm_base_url=None, llm_api_key=None)
+    assert "llm" not in [v for _, v in mode_choices(bare)] and "no model is configured" in mode_note(bare)
+    configured = bare.with_overrides(llm_base_url="http://127.0.0.1:9")
+    assert "llm" in [v for _, v in mode_choices(configured)] and mode_note(configured) is None
