@@ -383,8 +383,8 @@ def docs_rows(engine: Engine) -> list[list[Any]]:
     except Exception:  # noqa: BLE001 - no index yet: an empty corpus, filled by the first upload
         return []
     root = corpus_root([d.source for d in docs])
-    return [[d.title or "(untitled)", d.date or "undated", d.n_passages, shown_name(relative_to(d.source, root)), d.doc_id]
-            for d in docs]
+    return [[d.title or "(untitled)", d.date or "undated", d.n_passages, shown_name(relative_to(d.source, root)),
+             d.doc_id] for d in docs]
 
 
 def corpus_root(sources: list[str]) -> Path | None:
@@ -415,7 +415,7 @@ def filter_rows(rows: list[list[Any]], query: str | None) -> list[list[Any]]:
     return [r for r in rows if all(w in f"{r[0]} {r[3]}".lower() for w in words)]
 
 
-def error_line(message: str) -> str:
+def corpus_error(message: str) -> str:
     return f'<div class="corpus-error">⚠ {html.escape(message)}</div>'
 
 
@@ -559,22 +559,23 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         # Problems are one readable status line, not gr.Error: an error would mark every output of the
         # Corpus tab as failed until the page is reloaded.
         if not files:
-            return gr.skip(), gr.skip(), error_line("Choose .txt, .md, .html, .pdf or .docx files to upload first."), gr.skip()
+            return (gr.skip(), gr.skip(), corpus_error("Choose .txt, .md, .html, .pdf or .docx files to upload first."),
+                    gr.skip())
         ok, errors = check_uploads(list(files), settings.max_upload_mb)
         if not ok:
-            return gr.skip(), gr.skip(), error_line("; ".join(errors)), None
+            return gr.skip(), gr.skip(), corpus_error("; ".join(errors)), None
         try:
             progress(0, desc="Ingesting")
             report = engine.ingest(store_uploads(ok, uploads),
                                    progress=lambda done, total: progress((done, total), desc="Embedding passages"))
         except Exception as e:  # noqa: BLE001 - one line for the user; the index is left as it was
-            return gr.skip(), gr.skip(), error_line(f"Could not ingest: {e}"), gr.skip()
+            return gr.skip(), gr.skip(), corpus_error(f"Could not ingest: {e}"), gr.skip()
         lines = [f"Ingested: {report.summary()}"] + [f"Skipped {w}" for w in report.warnings + errors]
         return (*corpus_view(query)[:2], "\n".join(f"- {html.escape(x)}" for x in lines), None)
 
     def remove(doc_id: str | None, query: str) -> tuple:
         if not doc_id:
-            return gr.skip(), gr.skip(), error_line("Choose an article to remove first.")
+            return gr.skip(), gr.skip(), corpus_error("Choose an article to remove first.")
         doc = engine.index().catalog.doc(doc_id)
         engine.remove([doc_id])
         deleted = delete_upload(Path(doc.source), uploads) if doc else False
