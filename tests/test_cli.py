@@ -78,8 +78,10 @@ def test_ask_filters_change_the_evidence(index_arg, capsys, monkeypatch):
     assert not unfiltered["refused"] and any("004_" not in c["source"] for c in unfiltered["citations"])
     main([*index_arg, "ask", "What did Musk say about Putin?", "--json", "--source", "004_"])
     obj = json.loads(capsys.readouterr().out)
-    assert not obj["refused"] and obj["citations"], obj["answer"]  # answered from the one article left
-    assert all("004_" in c["source"] for c in obj["citations"])
+    # The evidence comes from the one article left: the answer's citations, or (when the judge finds that article
+    # does not answer it) the refusal's related passage.
+    evidence = obj["citations"] or ([obj["related"]] if obj["related"] else [])
+    assert evidence and all("004_" in c["source"] for c in evidence), obj
     main([*index_arg, "ask", "What did Musk say about Putin?", "--json", "--since", "2030-01-01"])
     assert json.loads(capsys.readouterr().out)["refused"] is True
 
@@ -98,7 +100,7 @@ def test_batch_prints_one_object_per_question(index_arg, tmp_path: Path):
 def test_batch_answers_every_line_after_bad_ones(index_arg, tmp_path: Path):
     qs = tmp_path / "qs.txt"
     qs.write_bytes(b"Which presidential candidate has Musk publicly endorsed?\n\n\x00\x00\x00\n"
-                   b"Who did Colin Kahl work for?\n\xff\xfe broken bytes\n   \t \nWhat is Elon Musk's net worth?\n")
+                   b"What did Musk tell Colin Kahl?\n\xff\xfe broken bytes\n   \t \nWhat is Elon Musk's net worth?\n")
     for source in (str(qs), "-"):
         p = subprocess.run([*RAG, *index_arg, "ask", "--batch", source], capture_output=True, cwd=ROOT, timeout=300,
                            input=qs.read_bytes() if source == "-" else None)
