@@ -108,7 +108,10 @@ def test_ask_cites_like_the_cli_and_citations_hold(api: httpx.Client):
 def test_pdf_citation_has_its_page(api: httpx.Client):
     r = api.post("/api/ask", json={"question": "How much did dredging the approach channel cost in 2023?",
                                    "mode": "extractive", "source": "*.pdf"}, auth=AUTH)
-    c = r.json()["citations"][0]
+    ans = r.json()
+    # The page travels with every citation: the answer's, or a refusal's related passage (on a corpus this small
+    # the judge may refuse; see the README's "The judge").
+    c = (ans["citations"] or [ans["related"]])[0]
     assert c["page"] == 2 and c["quote"].startswith(PDF_ANSWER)
 
 

@@ -37,9 +37,10 @@ def _stored(engine, doc_id: str) -> dict:  # noqa: ANN001
 
 
 def _texts_of(engine, doc_id: str) -> set[str]:  # noqa: ANN001
-    """Every text ingest embeds for a document: its passages, then their sentences (both with the title)."""
+    """Every text ingest embeds for a document: its passages, then their sentences (both with the title, or the
+    lead line that stands in for a missing headline)."""
     cat = engine.index().catalog
-    title = next(d.title for d in cat.docs() if d.doc_id == doc_id)
+    title = next(d.context or d.title for d in cat.docs() if d.doc_id == doc_id)
     passages = cat.passages(cat.pids_of(doc_id)).values()
     return {embed_text(title or "", p.text) for p in passages} | {t for p in passages for t in texts_for(title, p.text)}
 
