@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -250,8 +251,12 @@ class Engine:
                         page_for(hit.source, text, start))
 
 
+_TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")  # colour codes pasted from a terminal
+
+
 def check_question(question: str) -> str:
-    q = " ".join((question or "").split())
+    q = _TERMINAL_ESCAPE.sub("", question or "")  # the whole sequence: "[31m" left behind is not a word
+    q = " ".join(q.split())
     q = "".join(ch for ch in q if ch.isprintable())
     if not q:
         raise EmptyQuestion("the question is empty")
