@@ -187,7 +187,7 @@ def load_claim_set(path: Path, folder: Path) -> list[dict]:
     claims = []
     for i, q in enumerate(load_questions_raw(path)):
         name = f"{i:04d}.txt"
-        if not (folder / name).is_file():
+        if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != q["article"]:
             (folder / name).write_text(q["article"], encoding="utf-8")
         for s in q.get("summary_sentences", []):
             yes = sum(r.get("response") == "yes" for r in s.get("responses", []))

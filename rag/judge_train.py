@@ -275,21 +275,11 @@ MAX_FALSE_REFUSAL = 0.10  # the stated target: refuse at most this share of answ
 
 
 def qags_claims(path: Path, folder: Path) -> list[dict]:
-    """QAGS (shared/eval/grounding) as claims: each article written to its own file; majority label."""
-    import json
+    """QAGS (shared/eval/grounding) as claims, read as `rag eval` reads claim sets; ``source`` names the article
+    as source_docs() matches it."""
+    from rag.evaluate import load_claim_set
 
-    folder.mkdir(parents=True, exist_ok=True)
-    claims = []
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
-        item = json.loads(line)
-        name = f"{i:03d}.txt"
-        if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != item["article"]:
-            (folder / name).write_text(item["article"], encoding="utf-8")
-        for s in item["summary_sentences"]:
-            yes = sum(r["response"] == "yes" for r in s["responses"])
-            claims.append({"claim": s["sentence"], "label": yes * 2 > len(s["responses"]),
-                           "source": f"{folder.name}/{name}"})
-    return claims
+    return [{**c, "source": f"{folder.name}/{c['article']}"} for c in load_claim_set(path, folder)]
 
 
 def engine_for(index: Path, corpus: Path):  # noqa: ANN201
@@ -347,12 +337,6 @@ def main(argv: list[str] | None = None) -> int:
     for key, v in report.get("engine_cv", {}).items():
         print(key, {k: x for k, x in v.items() if k not in ("failures", "by_type")})
     return 0
-
-
-def booster(text: str):  # noqa: ANN201
-    from rag.judge import booster as load
-
-    return load(text)
 
 
 def train_and_report(rows: list[QuestionRows], crow: list[ClaimRows], out: Path) -> dict:
