@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,13 @@ def corpus(tmp_path: Path) -> Path:
     folder = tmp_path / "corpus"
     shutil.copytree(SEEDS, folder)
     return folder
+
+
+def stop(proc: subprocess.Popen, grace: float = 20) -> None:
+    """End a server a test started: politely, then for good."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from conftest import stop
 
 from rag.engine import Engine
 
@@ -71,12 +72,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             time.sleep(0.5)
         yield Server(url, API_KEY, log)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def engine_with(base: Engine, **overrides: object) -> Engine:

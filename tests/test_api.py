@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, stop
 from format_fixtures import DOCX_ANSWER, PDF_ANSWER, make_docx, make_pdf
 
 AUTH = ("ann", "s3cret:pass")
@@ -54,11 +54,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
                 pytest.fail(f"the app did not start: {(tmp / 'serve.log').read_text()[-2000:]}")
             time.sleep(1)
         yield client
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc)
     log.close()
 
 

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, file_text, make_engine
+from conftest import ROOT, SEEDS, file_text, make_engine, stop
 from test_faults import synthetic_corpus
 from test_server_mode import RAG, free_port
 
@@ -98,12 +98,7 @@ def app_server(tmp_path: Path):
                 time.sleep(0.5)
         yield url, index, engine
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop(proc)
         log.close()
 
 

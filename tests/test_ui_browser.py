@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, require
+from conftest import ROOT, SEEDS, require, stop
 
 try:
     from playwright import sync_api as playwright_api
@@ -98,11 +98,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 pytest.fail(f"the app did not start: {(tmp / 'serve.log').read_text()[-2000:]}")
             time.sleep(1)
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc)
     log.close()
 
 
