@@ -14,7 +14,7 @@ import numpy as np
 from rag import answer as extractive
 from rag.documents import doc_id_for
 from rag.embed import Embedder, get_embedder
-from rag.index import Index
+from rag.index import Index, NoIndex
 from rag.ingest import IngestReport, Progress, ingest, remove_documents
 from rag.judge import Judge, load_judge
 from rag.judge_features import answer_features
@@ -57,7 +57,8 @@ class Engine:
         with self._lock:
             if self._embedder is None:
                 self._embedder = get_embedder(self.settings.embed_batch, self.settings.embed_backend,
-                                               self.settings.threads, self.settings.cache_dir)
+                                               self.settings.threads, self.settings.cache_dir,
+                                               self.settings.embed_precision)
             return self._embedder
 
     @property
@@ -75,6 +76,16 @@ class Engine:
             if self._index is None:
                 self._index = Index(self.settings, create=create)
             return self._index
+
+    def warm_up(self) -> None:
+        """Load what a question touches (the model, Chroma, BM25, the judge and their imports) by answering one, so
+        that the first user's answer is as fast as the next. Without an index there is nothing more to load."""
+        self.embedder  # noqa: B018 - loads the model
+        try:
+            if self.index().catalog.docs():
+                self.ask("What happened?", mode="extractive")
+        except NoIndex:
+            pass
 
     def verifier(self) -> Verifier:
         """The verifier of generated and quoted sentences, with the judge's word on support."""
