@@ -213,9 +213,11 @@ def _ingested(system: str, dst: Path) -> dict:
                         "SELECT COUNT(*) FROM sentence_vectors").fetchone()[0]}
         finally:
             conn.close()
-    from rag.vectors import open_chroma
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
 
-    return {"chunks": open_chroma(dst).get_collection("baseline").count()}
+    client = chromadb.PersistentClient(path=str(dst), settings=ChromaSettings(anonymized_telemetry=False))
+    return {"chunks": client.get_collection(_baseline().COLLECTION).count()}
 
 
 def stage_app(args: argparse.Namespace, work: Path) -> dict:
