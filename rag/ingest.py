@@ -126,31 +126,36 @@ class _Batch:
 
 def _index_all(todo: list[Document], known: dict[str, tuple[str, str]], index: Index, settings: Settings,
                embedder: Embedder, progress: Progress | None) -> int:
-    """Embed batch after batch on the main thread while one writer thread stores the previous batch (Chroma, the
-    catalog): the model keeps the cores, and the writes run beside it. A file identical to one before it is not
-    embedded again: its passages get the vectors of the first one's (written by then)."""
+    """Embed batch after batch on the main thread while one thread chunks the next batch and another stores the
+    previous one (Chroma, the catalog): the model keeps the cores busy, the rest runs beside it. A file identical
+    to one before it is not embedded again: its passages get the vectors of the first one's (written by then)."""
     first: dict[tuple[str, str], Document] = {}  # (content, title as embedded) -> the first such file
     originals, copies = [], []
     for doc in todo:
         (copies if first.setdefault(_same(doc), doc) is not doc else originals).append(doc)
     with_sentences = settings.sentence_vectors and index.remote is None
+    batches = [(docs[i : i + BATCH_DOCS], copying) for docs, copying in ((originals, False), (copies, True))
+               for i in range(0, len(docs), BATCH_DOCS)]
     passages, done = 0, 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="citable-ingest-write") as writer:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="citable-ingest-write") as writer, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="citable-ingest-chunk") as chunker:
         pending: Future | None = None
-        for docs, copying in ((originals, False), (copies, True)):
-            for i in range(0, len(docs), BATCH_DOCS):
-                batch = _chunk(docs[i : i + BATCH_DOCS], settings, embedder)
-                if copying and pending is not None:
-                    pending.result()  # the first copies' vectors must be written before they are read back
-                ready = (_copied(batch, first, index, with_sentences) if copying else None) or \
-                    _embedded(batch, embedder, with_sentences)
-                if pending is not None:
-                    pending.result()  # at most one batch in flight; a failed write stops the run here
-                pending = writer.submit(_write, ready, known, index)
-                passages += sum(len(ps) for _, ps in batch)
-                done += len(batch)
-                if progress:
-                    progress(done, len(todo))
+        chunked = [chunker.submit(_chunk, batches[0][0], settings, embedder)] if batches else []
+        for j, (_, copying) in enumerate(batches):
+            if j + 1 < len(batches):  # the next batch is chunked while this one is in the model
+                chunked.append(chunker.submit(_chunk, batches[j + 1][0], settings, embedder))
+            batch = chunked[j].result()
+            if copying and pending is not None:
+                pending.result()  # the first copies' vectors must be written before they are read back
+            ready = (_copied(batch, first, index, with_sentences) if copying else None) or \
+                _embedded(batch, embedder, with_sentences)
+            if pending is not None:
+                pending.result()  # at most one batch in flight; a failed write stops the run here
+            pending = writer.submit(_write, ready, known, index)
+            passages += sum(len(ps) for _, ps in batch)
+            done += len(batch)
+            if progress:
+                progress(done, len(todo))
         if pending is not None:
             pending.result()
         writer.submit(index.catalog.close).result()  # the writer thread's own SQLite connection
