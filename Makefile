@@ -47,17 +47,16 @@ eval: $(STAMP)
 	$(BIN)/rag --index $(INDEX) eval ../shared/eval/seeds_dev.jsonl
 
 # Benchmarks against the LlamaIndex starter baseline (not part of `make test`). They need a full BBC index:
-# BENCH_INDEX, built once (~10 min on 2 cores; without the sentence vectors, which the warm stage computes only
-# for the passages its questions retrieve).
-BENCH_INDEX ?= /tmp/idx_bbc
+# BENCH_INDEX, built once (~2 min on 2 cores).
+BENCH_INDEX ?= /tmp/citable-bench/bbc
 bench: $(STAMP)
 	$(BIN)/python -c "import matplotlib" 2>/dev/null || $(BIN)/pip install -q --disable-pip-version-check -e '.[dev,bench]'
-	test -f $(BENCH_INDEX)/catalog.sqlite || RAG_SENTENCE_VECTORS=0 $(BIN)/rag --index $(BENCH_INDEX) ingest ../shared/corpora/bbc
+	test -f $(BENCH_INDEX)/catalog.sqlite || $(BIN)/rag --index $(BENCH_INDEX) ingest ../shared/corpora/bbc
 	$(BIN)/python bench/run.py --index $(BENCH_INDEX)
 
 # The learned judge (rag/judge.py): rebuilds rag/models/ from the question sets and QAGS in ../shared/eval, on CPU,
 # deterministically, and writes the cross-validated figures to bench/results/judge_cv.json. Needs a full BBC
-# index (JUDGE_BBC_INDEX, built once if missing, ~10 min on 2 cores). `make test` never retrains.
+# index (JUDGE_BBC_INDEX, built once if missing, ~2 min on 2 cores). `make test` never retrains.
 JUDGE_BBC_INDEX ?= /tmp/citable-judge/bbc
 judge: $(STAMP)
 	$(BIN)/python -m rag.judge_train --bbc-index $(JUDGE_BBC_INDEX)

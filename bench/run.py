@@ -5,7 +5,7 @@ Every stage runs in its own subprocess (its peak RSS comes from ``os.wait4``) an
 ``bench/results/bench.png`` and prints the figures. Timings on a shared machine are noisy, so each of our
 figures is given beside the baseline's measured in the same run, as a ratio.
 
-    python bench/run.py [--articles 300] [--index /tmp/idx_bbc] [--target 100000] [--only STAGE ...]
+    python bench/run.py [--articles 300] [--index /tmp/citable-bench/bbc] [--target 100000] [--only STAGE ...]
 
 Stages:
 - ``ingest_cold``: the headline. Each system as a fresh process, start to finish (imports, model load, reading,
@@ -658,7 +658,7 @@ def plot(s: dict, path: Path) -> None:
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="bench/run.py")
     p.add_argument("--articles", type=int, default=300, help="BBC articles ingested by both systems")
-    p.add_argument("--index", default=os.environ.get("BENCH_INDEX", "/tmp/idx_bbc"), help="a full BBC index")
+    p.add_argument("--index", default=os.environ.get("BENCH_INDEX", "/tmp/citable-bench/bbc"), help="a full BBC index")
     p.add_argument("--target", type=int, default=100_000, help="passages of the large collection")
     p.add_argument("--cold-runs", type=int, default=3)
     p.add_argument("--questions", type=int, default=30, help="dev questions timed per retrieval method")
