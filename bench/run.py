@@ -31,7 +31,6 @@ Stages:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import math
 import os
@@ -60,11 +59,9 @@ PERTURB_SHARE = 0.15
 
 # -- helpers ---------------------------------------------------------------------------------------------
 def _baseline() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_baseline", HERE / "baseline.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    from rag import baseline
+
+    return baseline
 
 
 def pct(values: list[float], q: float) -> float:
@@ -359,7 +356,7 @@ def stage_cold(args: argparse.Namespace, work: Path) -> dict:
     torch_, codes_t, _ = asks("torch")
     base, base_rss = [], []
     for q in qs[: args.cold_runs]:
-        s, code, mb = _timed([sys.executable, str(HERE / "baseline.py"), "search", str(work / "baseline_10k"), q])
+        s, code, mb = _timed([sys.executable, "-m", "rag.baseline", "search", str(work / "baseline_10k"), q])
         base.append(s)
         base_rss.append(mb)
         codes.append(code)

@@ -14,6 +14,7 @@ it, and up to two more that score nearly as well or cover question terms not yet
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,10 +22,14 @@ import numpy as np
 
 from rag import sentence_vectors
 from rag.answer_types import answer_type, has_answer_of_type
+from rag.components import Components
 from rag.embed import Embedder
 from rag.injection import is_instruction
+from rag.judge_features import answer_features
 from rag.lexical import Lexical
-from rag.retrieve import Hit
+from rag.questions import check_question
+from rag.results import REFUSAL, Answer, AnswerSentence, Citation
+from rag.retrieve import Filters, Hit
 from rag.text import normalize, sentence_spans, terms
 
 W_DENSE, W_SENT, W_CTX, W_NOV = 0.30, 0.35, 0.15, 0.45
@@ -203,3 +208,68 @@ def _split_once(text: str, min_terms: int, separators: tuple[str, ...]) -> list[
             if len(parts) > 1 and all(len(set(terms(p))) >= min_terms for p in parts):
                 return parts
     return [text]
+
+
+# -- the extractive answer ---------------------------------------------------------------------------------------
+def extractive_answer(c: Components, question: str, k: int | None, filters: Filters | None) -> Answer:
+    """Retrieve, then quote the sentences that answer ``question`` (or refuse, with the nearest sentence)."""
+    question = check_question(question)
+    t0 = time.perf_counter()
+    hits = c.retriever.search(question, k, filters)
+    t1 = time.perf_counter()
+    result = _answer(c, question, hits, k, filters)
+    t2 = time.perf_counter()
+    result.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
+    return result
+
+
+def _answer(c: Components, question: str, hits: list[Hit], k: int | None, filters: Filters | None) -> Answer:
+    parts = split_question(question)
+    if len(parts) == 1:
+        chosen, confidence, related = choose(c, question, hits, c.settings.max_answer_sentences)
+    else:
+        # A compound question is answered part by part; every part needs its own evidence.
+        chosen, confidence, related = [], 1.0, None
+        for part in parts:
+            found, score, near = choose(c, part, c.retriever.search(part, k, filters), 1)
+            confidence = min(confidence, score)
+            if not found:
+                chosen, related = [], near
+                break
+            chosen += [x for x in found if all((x.hit.doc_id, x.start) != (y.hit.doc_id, y.start) for y in chosen)]
+    if not chosen:
+        near = c.cite(1, related.hit, related.start, related.end) if related else None
+        return Answer(question, REFUSAL, "extractive", True, confidence=confidence, related=near)
+    citations: list[Citation] = []
+    sentences: list[AnswerSentence] = []
+    for x in chosen:
+        cit = c.cite(len(citations) + 1, x.hit, x.start, x.end)
+        citations.append(cit)
+        sentences.append(AnswerSentence(x.text, [cit.n], True, 1.0))
+    text = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
+    return Answer(question, text, "extractive", False, citations, sentences, confidence=confidence)
+
+
+def stored_vectors(c: Components) -> StoredVectors:
+    """Sentence vectors computed at ingest, for the scorer (see rag.sentence_vectors)."""
+    return lambda pids: c.catalog.sentence_vectors(pids, sentence_vectors.VERSION)
+
+
+def choose(c: Components, question: str, hits: list[Hit], max_sentences: int) -> tuple[list, float, object]:
+    """Evidence sentences for one (simple) question, in reading order; the judge's probability that the best
+    sentence answers it; and that best sentence (shown as related, not an answer, when it is refused)."""
+    lex = c.lexical
+    cands = score_sentences(question, hits, c.embedder, lex, stored_vectors(c))
+    if not cands:
+        return [], 0.0, None
+    probs = c.judge.answers(answer_features(question, cands, hits, c.catalog.text, lex.idf))
+    threshold = c.settings.answer_threshold
+    threshold = c.judge.answer_threshold if threshold is None else threshold
+    # The scorer chooses the sentences, the judge decides whether they answer at all: measured held out, the
+    # scorer's choice is right more often, and the judge's probability refuses far more near misses.
+    confidence = float(probs.max())
+    if confidence < threshold:
+        return [], confidence, cands[int(np.argmax(probs))]
+    chosen = select(cands, min(EXTRA_FLOOR, cands[0].score), max_sentences, question_weights(question, lex),
+                    c.catalog.text)
+    return order_for_reading(chosen), confidence, cands[0]

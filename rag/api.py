@@ -22,7 +22,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from rag.engine import EmptyQuestion, Engine
+from rag.engine import Engine
+from rag.errors import NotFound, RagError, StoreError, error_line
 from rag.settings import Settings
 
 Mode = Literal["auto", "extractive", "llm"]
@@ -142,7 +143,7 @@ def _docs(api: FastAPI) -> None:
 
 # -- login -------------------------------------------------------------------------------------------------
 def _login(settings: Settings, cookie_user: CookieUser | None) -> Callable[[Request], None]:
-    from rag.ui import parse_auth
+    from rag.settings import parse_auth
 
     expected = parse_auth(settings.auth)
 
@@ -198,12 +199,21 @@ def _errors(api: FastAPI) -> None:
     def _missing(_: Request, e: LookupError) -> JSONResponse:
         return reply(404, str(e))
 
+    @api.exception_handler(NotFound)
+    def _not_found(_: Request, e: NotFound) -> JSONResponse:
+        return reply(404, error_line(e))
+
     @api.exception_handler(NoIndex)
     def _no_index(_: Request, e: NoIndex) -> JSONResponse:
         return reply(409, str(e))
 
-    for kind in (EmptyQuestion, ValueError):
-        api.add_exception_handler(kind, lambda _, e: reply(400, str(e)))
+    @api.exception_handler(StoreError)
+    def _store(_: Request, e: StoreError) -> JSONResponse:  # the index is missing a part, damaged or unreachable
+        return reply(503, error_line(e))
+
+    @api.exception_handler(RagError)
+    def _bad(_: Request, e: RagError) -> JSONResponse:  # the caller's mistake; anything else is a 500 (our bug)
+        return reply(400, error_line(e))
 
 
 def _filters(body: Filtered) -> Any:
@@ -234,7 +244,7 @@ def _catalog_docs(engine: Engine) -> list:
 
 def _ingest_uploads(engine: Engine, settings: Settings, files: list[UploadFile], folder: Path) -> dict:
     """Uploads are checked like the app's (type, size), stored under INDEX/uploads/ and ingested."""
-    from rag.ui import check_uploads, store_uploads
+    from rag.uploads import check_uploads, store_uploads
 
     with tempfile.TemporaryDirectory() as tmp:
         paths = []

@@ -16,22 +16,22 @@ import re
 import time
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rag.answer import is_statement
 from rag.brief_llm import llm_summary
+from rag.brief_render import briefing_markdown
 from rag.brief_types import Briefing, Conflict, Item, Person, TimelineItem
+from rag.components import Components
 from rag.dates import MONTHS, find_dates, same_time
+from rag.llm import check_mode
+from rag.questions import check_question
 from rag.relevance import Topic, relevance, value_conflict
 from rag.results import Citation
 from rag.retrieve import Filters, Hit
 from rag.text import STOPWORDS, normalize, sentence_spans, terms
 from rag.verify import Evidence, missing_facts, numbers
-
-if TYPE_CHECKING:
-    from rag.engine import Engine
 
 SUBQUERIES = ("{t}", "{t} when", "{t} said", "{t} denied", "{t} figures")
 MIN_RELEVANCE = 0.30  # summary and facts leave out sentences less relevant to the topic than this
@@ -89,43 +89,40 @@ class Sent:
 class _Citations:
     """Citations numbered in order of first use, one per distinct span."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine, self.items, self._n = engine, [], {}
+    def __init__(self, parts: Components) -> None:
+        self.parts, self.items, self._n = parts, [], {}
 
     def add(self, hit: Hit, start: int, end: int) -> int:
         key = (hit.doc_id, start, end)
         if key not in self._n:
             self._n[key] = len(self.items) + 1
-            self.items.append(self.engine.cite(self._n[key], hit, start, end))
+            self.items.append(self.parts.cite(self._n[key], hit, start, end))
         return self._n[key]
 
 
-def build_briefing(engine: Engine, topic: str, k: int | None = None, filters: Filters | None = None,
+def build_briefing(parts: Components, topic: str, k: int | None = None, filters: Filters | None = None,
                    mode: str = "auto") -> Briefing:
     """``mode``: extractive, llm (the summary written by the model, every sentence verified), or auto (llm when
     a model is configured). Every other section is extractive either way."""
-    from rag.engine import check_question
-
     topic = check_question(topic)
+    check_mode(mode)
     t0 = time.perf_counter()
-    hits = _retrieve(engine, topic, k, filters)
+    hits = _retrieve(parts, topic, k, filters)
     t1 = time.perf_counter()
-    pool = _sentences(engine, topic, hits)
-    cites = _Citations(engine)
+    pool = _sentences(parts, topic, hits)
+    cites = _Citations(parts)
     b = Briefing(topic, _date_range(hits, pool))
     used: list[Sent] = []
     b.summary = _summary(pool, cites, used)
-    written, b.llm = llm_summary(engine, topic, _passages(_relevant(pool)), mode, cites.add)
+    written, b.llm = llm_summary(parts, topic, _passages(_relevant(pool)), mode, cites.add)
     if written:
         b.summary, b.mode = written, "llm"
     b.facts = _facts(pool, cites, used)
-    b.timeline = _timeline(engine, pool, cites)
+    b.timeline = _timeline(parts, pool, cites)
     b.people = _people(pool, cites)
-    b.conflicts = _conflicts(engine, pool, cites)
+    b.conflicts = _conflicts(parts, pool, cites)
     b.open_questions = _open_questions(b, pool, cites)
-    b.citations = _verify(engine, b, cites.items)
-    from rag.brief_render import briefing_markdown
-
+    b.citations = _verify(parts, b, cites.items)
     b.markdown = briefing_markdown(b)
     t2 = time.perf_counter()
     b.timings_ms = {"retrieve": (t1 - t0) * 1000, "assemble": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
@@ -133,32 +130,32 @@ def build_briefing(engine: Engine, topic: str, k: int | None = None, filters: Fi
 
 
 # -- evidence ----------------------------------------------------------------------------------------------
-def _retrieve(engine: Engine, topic: str, k: int | None, filters: Filters | None) -> list[Hit]:
+def _retrieve(parts: Components, topic: str, k: int | None, filters: Filters | None) -> list[Hit]:
     """The passages of the topic and its sub-queries, each once, best first."""
-    retriever, seen, out = engine.retriever(), set(), []
+    retriever, seen, out = parts.retriever, set(), []
     for q in SUBQUERIES:
-        for h in retriever.search(q.format(t=topic), k or max(engine.settings.k, 10), filters):
+        for h in retriever.search(q.format(t=topic), k or max(parts.settings.k, 10), filters):
             if h.pid not in seen:
                 seen.add(h.pid)
                 out.append(h)
     return out
 
 
-def _sentences(engine: Engine, topic: str, hits: list[Hit]) -> list[Sent]:
+def _sentences(parts: Components, topic: str, hits: list[Hit]) -> list[Sent]:
     """Every statement of the retrieved passages, and of the rest of the articles most about the topic (an
     event's date or a denial is often in a sentence that does not name the topic), scored, best first."""
-    pool = _score(engine, topic, _statements(hits, set()))
+    pool = _score(parts, topic, _statements(hits, set()))
     best: dict[str, float] = {}
     for s in pool:
         best[s.hit.doc_id] = max(best.get(s.hit.doc_id, 0.0), s.relevance)
     top = max(best.values(), default=0.0)
     focus = sorted((d for d, r in best.items() if r >= max(MIN_RELEVANCE, FOCUS * top)), key=lambda d: -best[d])
     seen = {normalize(s.text) for s in pool}
-    more = _statements(_rest_of(engine, hits, focus[:FOCUS_DOCS]), seen)
+    more = _statements(_rest_of(parts, hits, focus[:FOCUS_DOCS]), seen)
     articles: dict[str, float] = {}
     for s in pool:
         articles[s.hit.doc_id] = max(articles.get(s.hit.doc_id, 0.0), s.sim)
-    pool += _score(engine, topic, more, articles)
+    pool += _score(parts, topic, more, articles)
     focused = set(focus[:FOCUS_DOCS])
     out = [replace(s, focus=s.hit.doc_id in focused) for s in pool]
     return sorted(out, key=lambda x: -x.relevance)
@@ -175,9 +172,9 @@ def _statements(hits: list[Hit], seen: set[str]) -> list[tuple[Hit, int, int, st
     return out
 
 
-def _rest_of(engine: Engine, hits: list[Hit], doc_ids: list[str]) -> list[Hit]:
+def _rest_of(parts: Components, hits: list[Hit], doc_ids: list[str]) -> list[Hit]:
     """The passages of these articles that retrieval did not return, as hits of their article."""
-    catalog, have = engine.index().catalog, {h.pid for h in hits}
+    catalog, have = parts.catalog, {h.pid for h in hits}
     first = {h.doc_id: h for h in reversed(hits)}
     out = []
     for d in doc_ids:
@@ -187,15 +184,15 @@ def _rest_of(engine: Engine, hits: list[Hit], doc_ids: list[str]) -> list[Hit]:
     return out
 
 
-def _score(engine: Engine, topic: str, spans: list[tuple[Hit, int, int, str]],
+def _score(parts: Components, topic: str, spans: list[tuple[Hit, int, int, str]],
            articles: dict[str, float] | None = None) -> list[Sent]:
     """Each sentence's relevance to the topic (rag/relevance.py); ``articles``: how much each article is about
     the topic (its best sentence's similarity), computed from these sentences when not given."""
     if not spans:
         return []
-    lex = engine.index().lexical()
-    vecs = engine.embedder.embed([s for _, _, _, s in spans])
-    sims = vecs @ engine.embedder.embed_query(topic)
+    lex = parts.lexical
+    vecs = parts.embedder.embed([s for _, _, _, s in spans])
+    sims = vecs @ parts.embedder.embed_query(topic)
     t = Topic(topic, {w: lex.idf(w) for w in set(terms(topic))})
     best = dict(articles or {})
     if articles is None:
@@ -296,7 +293,7 @@ def _facts(pool: list[Sent], cites: _Citations, used: list[Sent]) -> list[Item]:
     return [_item(s, cites) for s in _diverse(cands, FACTS_MAX, used)]
 
 
-def _timeline(engine: Engine, pool: list[Sent], cites: _Citations) -> list[TimelineItem]:
+def _timeline(parts: Components, pool: list[Sent], cites: _Citations) -> list[TimelineItem]:
     """Each event of the topic with a date phrase (or dated by the sentence before it), sorted by date;
     those whose date cannot be resolved come last, with the reason. An event must itself be about the topic
     (not only its article), and one dated years before the topic's own time (a profile's "elected in 1983")
@@ -306,7 +303,7 @@ def _timeline(engine: Engine, pool: list[Sent], cites: _Citations) -> list[Timel
         refs = find_dates(s.text, s.hit.date)
         phrase = None
         if not refs and (phrase := same_time(s.text)):
-            refs = find_dates(_previous(engine, s), s.hit.date)[:1]
+            refs = find_dates(_previous(parts, s), s.hit.date)[:1]
         if not refs:
             continue
         r = next((x for x in refs if x.iso), refs[0])  # an absolute date over "a year earlier"
@@ -345,9 +342,9 @@ def _era(refs: list) -> int | None:
     return years[len(years) // 2] if years else None
 
 
-def _previous(engine: Engine, s: Sent) -> str:
+def _previous(parts: Components, s: Sent) -> str:
     """The sentence before ``s`` in its article (same paragraph), or ''."""
-    text = engine.index().catalog.text(s.hit.doc_id)
+    text = parts.catalog.text(s.hit.doc_id)
     para = text.rfind("\n", 0, s.start) + 1
     before = sentence_spans(text, para, s.start)
     return text[before[-1][0]:before[-1][1]] if before else ""
@@ -440,14 +437,14 @@ def _trim_role(role: str, start: int) -> tuple[str, int]:
     return role[cut:], start + cut
 
 
-def _conflicts(engine: Engine, pool: list[Sent], cites: _Citations) -> list[Conflict]:
+def _conflicts(parts: Components, pool: list[Sent], cites: _Citations) -> list[Conflict]:
     """Where the sources disagree: two articles giving different values for the same fact (rag/relevance.py's
     value_conflict), and denials beside the account they deny. Statements that agree are never listed."""
     relevant = list({id(s): s for s in [*_relevant(pool), *_focused(pool)]}.values())
     # The other side of a disagreement need only be about the topic at all: it repeats a relevant fact.
     wider = [s for s in pool if s.relevance >= MIN_RELEVANCE]
     out = _value_conflicts(relevant, wider, cites)
-    return (out + _denials(engine, relevant, cites))[:CONFLICTS_MAX]
+    return (out + _denials(parts, relevant, cites))[:CONFLICTS_MAX]
 
 
 def _value_conflicts(relevant: list[Sent], wider: list[Sent], cites: _Citations) -> list[Conflict]:
@@ -470,7 +467,7 @@ def _value_conflicts(relevant: list[Sent], wider: list[Sent], cites: _Citations)
     return out
 
 
-def _denials(engine: Engine, relevant: list[Sent], cites: _Citations) -> list[Conflict]:
+def _denials(parts: Components, relevant: list[Sent], cites: _Citations) -> list[Conflict]:
     """Denials (and attributed restrictive statements: 'the only communication was ...') beside the statement
     they deny: the most similar affirmative sentence (an account that itself says 'never' or 'unaware' sides
     with the denial), from another article or another speaker; plus the sentence just before a denial that
@@ -484,7 +481,7 @@ def _denials(engine: Engine, relevant: list[Sent], cites: _Citations) -> list[Co
         others = [s for s in relevant if not _is_denial(s.text) and s.text != d.text and _REPORT.search(s.text)
                   and not _NEGATED.search(s.text) and s not in taken]
         accounts: list[Sent] = []
-        prev = _previous(engine, d)
+        prev = _previous(parts, d)
         if re.search(r"\b(?:this|that|it|the (?:report|claim|account)s?)\b", d.text) and prev:
             accounts += [s for s in others if s.hit.doc_id == d.hit.doc_id and s.text == prev]
         by_sim = sorted((s for s in others if float(s.vec @ d.vec) >= SAME_MATTER), key=lambda s: -float(s.vec @ d.vec))
@@ -531,7 +528,7 @@ def _open_questions(b: Briefing, pool: list[Sent], cites: _Citations) -> list[It
 
 
 # -- verification ------------------------------------------------------------------------------------------
-def _verify(engine: Engine, b: Briefing, citations: list[Citation]) -> list[Citation]:
+def _verify(parts: Components, b: Briefing, citations: list[Citation]) -> list[Citation]:
     """Every statement is checked against its citations like a generated answer; open questions (our own
     wording) must at least name nothing and give no number their citations lack."""
     by_n = {c.n: Evidence(c.n, c.quote, c.start, c.title, c.date) for c in citations}
@@ -542,7 +539,7 @@ def _verify(engine: Engine, b: Briefing, citations: list[Citation]) -> list[Cita
         claims += [(a, a.text, a.citations) for a in [*c.accounts, c.denial]]
     claims += [(t, t.text, t.citations) for t in b.timeline]
     claims += [(p, f"{p.name}, {p.role}", p.citations) for p in b.people]
-    verdicts = engine.verifier().check_many(
+    verdicts = parts.verifier().check_many(
         [(text, [by_n[n] for n in ns], []) for _, text, ns in claims])
     bad = {id(obj) for (obj, _, _), v in zip(claims, verdicts, strict=True) if not v.supported}
     b.summary = [x for x in b.summary if id(x) not in bad]

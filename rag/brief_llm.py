@@ -4,30 +4,24 @@ unsupported sentences dropped; too few left, a model failure or no model -> the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from rag import markers
 from rag.brief_types import Item
-from rag.llm import ChatModel, LLMError
+from rag.components import Components
+from rag.llm import NOT_CONFIGURED, ChatModel, LLMError, check_mode
 from rag.prompting import fill, load_prompt, passages_block
 from rag.results import LLMInfo
 from rag.retrieve import Hit
-
-if TYPE_CHECKING:
-    from rag.engine import Engine
 
 MAX_PASSAGES = 6
 MIN_SENTENCES = 2  # fewer supported sentences than this: the extractive summary is the better one
 
 
-def llm_summary(engine: Engine, topic: str, hits: list[Hit], mode: str,
+def llm_summary(c: Components, topic: str, hits: list[Hit], mode: str,
                 cite: Callable[[Hit, int, int], int]) -> tuple[list[Item] | None, LLMInfo]:
     """Summary items written by the model, or None (and why) when the extractive summary should stay."""
-    from rag.generate import MODES, NOT_CONFIGURED, passage_evidence
-
-    if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}: use auto, extractive or llm")
-    s = engine.settings
+    check_mode(mode)
+    s = c.settings
     if mode == "extractive" or (mode == "auto" and not s.llm_configured):
         return None, LLMInfo(s.llm_model, False, None)
     if not s.llm_configured:
@@ -35,7 +29,7 @@ def llm_summary(engine: Engine, topic: str, hits: list[Hit], mode: str,
     hits = hits[:MAX_PASSAGES]
     if not hits:
         return None, LLMInfo(s.llm_model, False, "no passage matched the topic, so the model was not asked")
-    evidence = [passage_evidence(engine, i + 1, h) for i, h in enumerate(hits)]
+    evidence = [c.evidence(i + 1, h) for i, h in enumerate(hits)]
     model = ChatModel(s)
     p = load_prompt("brief")
     messages = [{"role": "system", "content": p["system"]},
@@ -45,9 +39,9 @@ def llm_summary(engine: Engine, topic: str, hits: list[Hit], mode: str,
         text = model.complete(messages)
         name = model.model()
     except LLMError as e:
-        return None, LLMInfo(model._model or s.llm_model, e.called, str(e))
+        return None, LLMInfo(model.chosen or s.llm_model, e.called, str(e))
     parsed = markers.parse(text, len(evidence))
-    verdicts = engine.verifier().check_many(
+    verdicts = c.verifier().check_many(
         [(x.text, [evidence[n - 1] for n in x.markers], x.invalid) for x in parsed])
     items = [Item(x.text, list(dict.fromkeys(cite(hits[sp.n - 1], sp.start, sp.end) for sp in v.spans)), True, [])
              for x, v in zip(parsed, verdicts, strict=True) if v.supported and v.spans]

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from rag.llm import ChatModel, LLMError
 from rag.prompting import rewrite_messages
 from rag.text import terms
-
-if TYPE_CHECKING:
-    from rag.engine import Engine, Event
-    from rag.retrieve import Filters
 
 History = list[tuple[str, str]]  # (question, answer) turns, oldest first
 
@@ -73,13 +67,13 @@ def rewrite(question: str, history: History, model: ChatModel | None) -> tuple[s
             text = model.complete(rewrite_messages(question, history), max_tokens=80)
         except LLMError as e:
             return carry_over(question, history), e
-        rewritten = _usable(text, question, history)
+        rewritten = usable_rewrite(text, question, history)
         if rewritten:
             return rewritten, None
     return carry_over(question, history), None
 
 
-def _usable(text: str, question: str, history: History) -> str | None:
+def usable_rewrite(text: str, question: str, history: History) -> str | None:
     """The model's rewrite if it is one question about the conversation, not an answer or a ramble."""
     line = next((x.strip() for x in text.strip().splitlines() if x.strip()), "")
     line = re.sub(r"^(?:standalone question|question|rewritten question|user|assistant)\s*:\s*", "", line,
@@ -97,26 +91,3 @@ def _usable(text: str, question: str, history: History) -> str | None:
     if terms(question) and not mine & set(terms(question)):
         return None  # the follow-up's own words must survive the rewrite
     return line if mine and len(mine & known) >= max(1, len(mine) // 2) else None
-
-
-class Conversation:
-    """A chat: each question is asked with the turns before it; the UI and `rag chat` both use this."""
-
-    def __init__(self, engine: Engine, mode: str = "auto", strict: bool = False, k: int | None = None,
-                 filters: Filters | None = None) -> None:
-        self.engine = engine
-        self.mode = mode
-        self.strict = strict
-        self.k = k
-        self.filters = filters
-        self.history: History = []
-
-    def ask_stream(self, question: str) -> Iterator[Event]:
-        for event in self.engine.ask_stream(question, self.k, self.filters, self.mode, list(self.history),
-                                            self.strict):
-            if event.kind == "answer" and event.answer is not None:
-                self.history.append((question, event.answer.answer))
-            yield event
-
-    def reset(self) -> None:
-        self.history.clear()

@@ -11,20 +11,17 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rag.brief_types import CheckReport, ClaimEvidence, ClaimResult
-from rag.generate import passage_evidence
+from rag.components import Components
+from rag.errors import BadInput
 from rag.judge_features import SUPPORT_FEATURES, alignment, content_tokens, support_features
 from rag.markers import MARKER
 from rag.retrieve import Filters, Hit
 from rag.text import sentence_spans, terms
 from rag.verify import Evidence, Verdict, Verifier, contradicts, differing_facts, missing_facts, names, numbers
-
-if TYPE_CHECKING:
-    from rag.engine import Engine
 
 MIN_WORDS = 3  # shorter lines (headings, list labels) are not claims
 MAX_CLAIMS = 200
@@ -55,37 +52,43 @@ def split_claims(text: str) -> list[Claim]:
     return out[:MAX_CLAIMS]
 
 
-def check_text(engine: Engine, text: str, k: int | None = None, filters: Filters | None = None) -> CheckReport:
-    t0 = time.perf_counter()
+def claims_in(text: str) -> list[Claim]:
+    """The claims of a text; none is a :class:`BadInput`."""
     claims = split_claims(text)
     if not claims:
-        raise ValueError("the text has no sentences to check")
-    found = gather_evidence(engine, [c.text for c in claims], k, filters)
+        raise BadInput("the text has no sentences to check")
+    return claims
+
+
+def check_text(parts: Components, text: str, k: int | None = None, filters: Filters | None = None) -> CheckReport:
+    t0 = time.perf_counter()
+    claims = claims_in(text)
+    found = gather_evidence(parts, [c.text for c in claims], k, filters)
     t1 = time.perf_counter()
-    judge = engine.judge
+    judge = parts.judge
     results = []
     cache: dict[str, np.ndarray] = {}
     for c, f in zip(claims, found, strict=True):
-        probs = judge.supports(support_rows(engine, c.text, f, cache))
-        results.append(label_claim(engine, c, f, probs, judge.support_threshold))
+        probs = judge.supports(support_rows(parts, c.text, f, cache))
+        results.append(label_claim(parts, c, f, probs, judge.support_threshold))
     t2 = time.perf_counter()
     return CheckReport(results, {"retrieve": (t1 - t0) * 1000, "verify": (t2 - t1) * 1000, "total": (t2 - t0) * 1000})
 
 
-def gather_evidence(engine: Engine, claims: list[str], k: int | None = None,
+def gather_evidence(parts: Components, claims: list[str], k: int | None = None,
                     filters: Filters | None = None) -> list[list[tuple[Verdict, Hit]]]:
     """For each claim, its retrieved passages, each with the verifier's verdict (closest exact span)."""
-    retriever = engine.retriever()
+    retriever = parts.retriever
     items: list[tuple[str, list[Evidence], list[int]]] = []
     owners: list[tuple[int, Hit]] = []
     shared: dict[str, Evidence] = {}  # one object per passage: the verifier embeds each passage's sentences once
     for i, claim in enumerate(claims):
         for hit in retriever.search(claim, k, filters):
-            ev = shared.setdefault(hit.pid, passage_evidence(engine, len(shared) + 1, hit))
+            ev = shared.setdefault(hit.pid, parts.evidence(len(shared) + 1, hit))
             items.append((claim, [ev], []))
             owners.append((i, hit))
     # One batch: every claim and every sentence of its retrieved passages are embedded together.
-    verdicts = Verifier(engine.embedder, engine.settings.support_threshold).check_many(items)
+    verdicts = Verifier(parts.embedder, parts.settings.support_threshold).check_many(items)
     found: list[list[tuple[Verdict, Hit]]] = [[] for _ in claims]
     for (i, hit), v in zip(owners, verdicts, strict=True):
         found[i].append((v, hit))
@@ -95,16 +98,16 @@ def gather_evidence(engine: Engine, claims: list[str], k: int | None = None,
 ALIGNED_DOCS = 3  # claims are aligned word by word with the passages of this many best articles (cost bound)
 
 
-def support_rows(engine: Engine, claim: str, found: list[tuple[Verdict, Hit]],
+def support_rows(parts: Components, claim: str, found: list[tuple[Verdict, Hit]],
                  cache: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """The judge's support features of ``claim`` against each retrieved passage's closest span, with the claim's
     words aligned to the passage's and to all retrieved passages of the same article (for the best articles;
     ``cache``: passage id -> its content-word vectors, shared between the claims of one text)."""
-    idf = engine.index().lexical().idf
+    idf = parts.lexical.idf
     cache = {} if cache is None else cache
     docs = list(dict.fromkeys(hit.doc_id for _, hit in found))[:ALIGNED_DOCS]
     todo = [hit for _, hit in found if hit.doc_id in docs and hit.pid not in cache]
-    vecs = engine.embedder.tokens([claim] + [hit.text for hit in todo])
+    vecs = parts.embedder.tokens([claim] + [hit.text for hit in todo])
     for hit, v in zip(todo, vecs[1:], strict=True):
         cache[hit.pid] = content_tokens(*v)
     mine = content_tokens(*vecs[0])
@@ -115,7 +118,7 @@ def support_rows(engine: Engine, claim: str, found: list[tuple[Verdict, Hit]],
     none = alignment(mine, mine[:0])
     rows = []
     for rank, (v, hit) in enumerate(found):
-        doc = engine.index().catalog.text(hit.doc_id)
+        doc = parts.catalog.text(hit.doc_id)
         aligned = hit.doc_id in by_doc
         align = alignment(mine, cache[hit.pid]) if aligned else none
         doc_align = alignment(mine, np.concatenate(by_doc[hit.doc_id])) if aligned else none
@@ -124,7 +127,7 @@ def support_rows(engine: Engine, claim: str, found: list[tuple[Verdict, Hit]],
     return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(SUPPORT_FEATURES))
 
 
-def label_claim(engine: Engine, claim: Claim, found: list[tuple[Verdict, Hit]], probs: np.ndarray,
+def label_claim(parts: Components, claim: Claim, found: list[tuple[Verdict, Hit]], probs: np.ndarray,
                 threshold: float) -> ClaimResult:
     """supported when a passage passes the verifier's checks (facts present, negation agrees, close in meaning, a
     good share of the claim's words in the quote) and the judge finds its article states the claim; else
@@ -134,13 +137,13 @@ def label_claim(engine: Engine, claim: Claim, found: list[tuple[Verdict, Hit]], 
     if not spans:
         return ClaimResult(claim.text, "not_found", None, "no passage matched", claim.start, claim.end)
     supported = [(v, hit, p, ev) for v, hit, p in spans if p >= threshold and v.supported
-                 and _states(claim.text, (ev := _evidence(engine, hit, v)).quote, v.spans[0].similarity)]
+                 and states(claim.text, (ev := _evidence(parts, hit, v)).quote, v.spans[0].similarity)]
     if supported:
         v, hit, p, ev = max(supported, key=lambda x: (x[2], x[0].score))
         return ClaimResult(claim.text, "supported", ev, f"support {p:.2f}", claim.start, claim.end)
     for v, hit, _ in sorted(spans, key=lambda x: -x[0].spans[0].similarity)[:3]:
-        ev = _evidence(engine, hit, v)
-        reason = _contradiction(claim.text, ev.quote, v.spans[0].similarity, engine.settings.support_threshold)
+        ev = _evidence(parts, hit, v)
+        reason = _contradiction(claim.text, ev.quote, v.spans[0].similarity, parts.settings.support_threshold)
         if reason:
             return ClaimResult(claim.text, "contradicted", ev, reason, claim.start, claim.end)
     best = max(float(p) for _, _, p in spans)
@@ -148,7 +151,7 @@ def label_claim(engine: Engine, claim: Claim, found: list[tuple[Verdict, Hit]], 
                        claim.start, claim.end)
 
 
-def _states(claim: str, quote: str, similarity: float) -> bool:
+def states(claim: str, quote: str, similarity: float) -> bool:
     return similarity >= CLOSE_MEANING or _coverage(claim, quote) >= SUPPORT_COVERAGE
 
 
@@ -174,7 +177,7 @@ def _coverage(claim: str, quote: str) -> float:
     return sum(t in have for t in own) / len(own)
 
 
-def _evidence(engine: Engine, hit: Hit, v: Verdict) -> ClaimEvidence:
+def _evidence(parts: Components, hit: Hit, v: Verdict) -> ClaimEvidence:
     span = v.spans[0]
-    c = engine.cite(1, hit, span.start, span.end)
+    c = parts.cite(1, hit, span.start, span.end)
     return ClaimEvidence(c.source, c.start, c.end, c.quote, c.title, c.date)

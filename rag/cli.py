@@ -11,6 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
+from rag.errors import BadInput, NotFound
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
@@ -112,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     dr.add_argument("--repair", action="store_true",
                     help="rebuild what is missing or damaged from the catalog or the source files")
 
+    st = sub.add_parser("settings", help="print the effective settings and where each came from (default/env/flag)")
+    st.add_argument("--json", action="store_true", help="print JSON: variable -> {value, source, description}")
+
     sv = sub.add_parser("serve", help="start the web app (env RAG_HOST, RAG_PORT)")
     sv.add_argument("--host")
     sv.add_argument("--port", type=int)
@@ -132,15 +137,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fail(e: Exception, args: argparse.Namespace) -> int:
+    """One line: the user's mistake as it is (a RagError or OSError), anything else as an internal error with a
+    hint to rerun with RAG_DEBUG=1, which shows the traceback."""
     from rag.errors import error_line
+    from rag.index import damaged
     from rag.settings import Settings
 
     try:
-        index_dir = Settings.from_env().with_overrides(index_dir=args.index).index_dir
+        settings: Settings | None = Settings.from_env().with_overrides(index_dir=args.index)
     except Exception:  # noqa: BLE001 - a bad setting is the error being reported
-        index_dir = None
-    print(f"rag: error: {error_line(e, index_dir)}", file=sys.stderr)
-    if os.environ.get("RAG_DEBUG"):
+        settings = None
+    if settings is not None:
+        e = damaged(e, settings.index_dir) or e  # a damaged index file is named, with its remedy
+    print(f"rag: error: {error_line(e)}", file=sys.stderr)
+    if settings is not None and settings.debug:
         raise e
     return 1
 
@@ -152,6 +162,8 @@ def _run(args: argparse.Namespace) -> int:
         index_dir=args.index, k=getattr(args, "k", None), chunk_tokens=getattr(args, "chunk_tokens", None),
         answer_threshold=getattr(args, "threshold", None), host=getattr(args, "host", None),
         port=getattr(args, "port", None))
+    if args.command == "settings":
+        return _settings(settings, args)
     if args.command == "serve":
         from rag.ui import serve
 
@@ -165,6 +177,19 @@ def _run(args: argparse.Namespace) -> int:
     return {"ingest": _ingest, "search": _search, "ask": _ask, "eval": _eval, "docs": _docs,
             "remove": _remove, "chat": _chat, "brief": _brief, "check": _check, "show": _show_document,
             }[args.command](engine, args)
+
+
+def _settings(settings, args) -> int:  # noqa: ANN001
+    """Every setting: its variable, effective value (secrets masked), where it came from, and what it does."""
+    rows = settings.shown()
+    if args.json:
+        print(json.dumps({var: {"value": value, "source": source, "description": desc}
+                          for var, value, source, desc in rows}, ensure_ascii=False))
+        return 0
+    width = max(len(var) for var, *_ in rows)
+    for var, value, source, _ in rows:
+        print(f"{var:<{width}}  {source:<7}  {value}")
+    return 0
 
 
 def _ingest(engine, args) -> int:  # noqa: ANN001
@@ -216,10 +241,10 @@ def _ask(engine, args) -> int:  # noqa: ANN001
     filters = _filters(args)
     if args.batch:
         if args.question:
-            raise ValueError("give a question or --batch, not both")
+            raise BadInput("give a question or --batch, not both")
         return _batch(engine, args, filters)
     if args.question is None:
-        raise ValueError("the question is missing: rag ask \"QUESTION\"")
+        raise BadInput("the question is missing: rag ask \"QUESTION\"")
     events = engine.ask_stream(args.question, args.k, filters, args.mode, None, args.strict)
     _show(events, args.json)
     return 0
@@ -237,7 +262,7 @@ def _batch(engine, args, filters) -> int:  # noqa: ANN001
             try:
                 line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
             except UnicodeDecodeError:
-                raise ValueError("the line is not UTF-8 text") from None
+                raise BadInput("the line is not UTF-8 text") from None
             ans = engine.ask(line, args.k, filters, args.mode, None, args.strict)
         except Exception as e:  # noqa: BLE001 - one bad line must not cost the lines after it their answers
             failed += 1
@@ -315,8 +340,8 @@ def _print_answer(ans) -> None:  # noqa: ANN001
 
 def _chat(engine, args) -> int:  # noqa: ANN001
     """Questions from stdin, one per line; each follow-up is asked with the conversation so far."""
-    from rag.chat import Conversation
-    from rag.engine import EmptyQuestion
+    from rag.engine import Conversation
+    from rag.errors import EmptyQuestion
 
     conv = Conversation(engine, args.mode, args.strict, args.k, _filters(args))
     interactive = sys.stdin.isatty()
@@ -375,20 +400,14 @@ def _eval_claims(engine, args) -> int:  # noqa: ANN001
 
 
 def _baseline_retriever(engine):  # noqa: ANN001, ANN202
-    """The baseline over the same files, built once into INDEX/baseline/ (bench/baseline.py)."""
-    import importlib.util
+    """The baseline over the same files, built once into INDEX/baseline/ (rag/baseline.py)."""
+    from rag import baseline
 
-    path = Path(__file__).resolve().parents[1] / "bench" / "baseline.py"
-    spec = importlib.util.spec_from_file_location("citable_baseline", path)
-    if spec is None or spec.loader is None or not path.exists():
-        raise FileNotFoundError(f"no baseline script at {path}")
-    baseline = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(baseline)
     target = engine.settings.index_dir / "baseline"
     if not baseline.exists(target):
         sources = [d.source for d in engine.index().catalog.docs()]
         if not sources:
-            raise ValueError("the index is empty: nothing to build a baseline from")
+            raise BadInput("the index is empty: nothing to build a baseline from")
         root = Path(os.path.commonpath(sources))
         root = root if root.is_dir() else root.parent
         print(f"building the baseline over {root} into {target}/ ...", file=sys.stderr)
@@ -426,7 +445,7 @@ def _show_document(engine, args) -> int:  # noqa: ANN001
 
 def _brief(engine, args) -> int:  # noqa: ANN001
     if args.out is not None and (args.out.is_dir() or not args.out.parent.is_dir()):
-        raise ValueError(f"cannot write {args.out}: not a file in an existing folder")
+        raise BadInput(f"cannot write {args.out}: not a file in an existing folder")
     b = engine.brief(args.topic, args.k, _filters(args), args.mode)
     for w in engine.warnings():
         print(f"rag: warning: {w}", file=sys.stderr)
@@ -459,16 +478,16 @@ def _read_text(name: str) -> str:
         if not path.exists():
             raise FileNotFoundError(f"no such file: {name}")
         if not path.is_file():
-            raise ValueError(f"{name} is not a regular file")
+            raise BadInput(f"{name} is not a regular file")
         data = path.read_bytes()
     if b"\x00" in data:
-        raise ValueError(f"{name} is a binary file, not text")
+        raise BadInput(f"{name} is a binary file, not text")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValueError(f"{name} is not UTF-8 text") from None
+        raise BadInput(f"{name} is not UTF-8 text") from None
     if not text.strip():
-        raise ValueError(f"{name} is empty: nothing to check")
+        raise BadInput(f"{name} is empty: nothing to check")
     return text
 
 
@@ -490,7 +509,7 @@ def _remove(engine, args) -> int:  # noqa: ANN001
     index = engine.index()
     gone = [d for d in index.catalog.docs() if source_matches(d.source, args.pattern)]
     if not gone:
-        raise ValueError(f"no ingested document matches {args.pattern!r}")
+        raise NotFound(f"no ingested document matches {args.pattern!r}")
     engine.remove([d.doc_id for d in gone])
     print(f"removed {len(gone)} documents")
     return 0

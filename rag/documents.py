@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from rag import readers
+from rag.errors import BadInput
 from rag.paths import shown_name
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
@@ -23,7 +24,7 @@ _DATE_META = (
 )
 
 
-class BadFile(Exception):
+class BadFile(BadInput):
     """A file that cannot be ingested; the message says why in a few words."""
 
 

@@ -61,7 +61,7 @@ class Footnotes:
         run.font.superscript = True
         ref = OxmlElement("w:footnoteReference")
         ref.set(qn("w:id"), str(n))
-        run._r.append(ref)
+        run.element.append(ref)
         self._part.element.append(self._note(n, note))
 
     @staticmethod

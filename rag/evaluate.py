@@ -13,12 +13,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rag.engine import Engine
+from rag.errors import BadInput
 from rag.results import Answer
 from rag.retrieval_eval import KS, RankedSources, retrieval_metrics
 from rag.text import normalize
 
 
-class BadQuestionSet(ValueError):
+class BadQuestionSet(BadInput):
     pass
 
 

@@ -6,21 +6,18 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from rag import markers
+from rag.answer import extractive_answer
 from rag.chat import History, rewrite
-from rag.llm import ChatModel, LLMError
-from rag.prompting import answer_messages, instruction_spans
-from rag.results import REFUSAL, Answer, AnswerSentence, Citation, LLMInfo
+from rag.components import Components
+from rag.llm import NOT_CONFIGURED, ChatModel, LLMError, check_mode
+from rag.prompting import answer_messages
+from rag.questions import check_question
+from rag.results import REFUSAL, Answer, AnswerSentence, Citation, Event, LLMInfo
 from rag.retrieve import Filters, Hit
-from rag.verify import Evidence, Verdict
+from rag.verify import Verdict
 
-if TYPE_CHECKING:
-    from rag.engine import Engine, Event
-
-MODES = ("auto", "extractive", "llm")
-NOT_CONFIGURED = "no model is configured (set RAG_LLM_BASE_URL and/or OPENAI_API_KEY)"
 NONE_SUPPORTED = "no sentence of the model's answer was supported by the passages it cites"
 
 _REFUSAL = re.compile(
@@ -30,14 +27,11 @@ _REFUSAL = re.compile(
     re.I)
 
 
-def answer_stream(engine: Engine, question: str, k: int | None, filters: Filters | None, mode: str,
+def answer_stream(c: Components, question: str, k: int | None, filters: Filters | None, mode: str,
                   history: History | None, strict: bool) -> Iterator[Event]:
-    from rag.engine import Event, check_question
-
-    if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}: use auto, extractive or llm")
+    check_mode(mode)
     question = check_question(question)
-    s = engine.settings
+    s = c.settings
     use_llm = mode == "llm" or (mode == "auto" and s.llm_configured)
     model = ChatModel(s) if use_llm and s.llm_configured else None
     t0 = time.perf_counter()
@@ -45,9 +39,9 @@ def answer_stream(engine: Engine, question: str, k: int | None, filters: Filters
     asked = standalone if standalone != question else None
 
     def fallback(reason: str | None, called: bool) -> Event:
-        ans = engine._ask_extractive(standalone, k, filters)
+        ans = extractive_answer(c, standalone, k, filters)
         ans.question, ans.standalone_question = question, asked
-        name = (model._model if model else None) or s.llm_model
+        name = (model.chosen if model else None) or s.llm_model
         ans.llm = LLMInfo(name, called, reason) if use_llm else LLMInfo(s.llm_model, False, None)
         return Event("answer", answer=ans)
 
@@ -61,11 +55,11 @@ def answer_stream(engine: Engine, question: str, k: int | None, filters: Filters
         yield fallback(str(error), error.called)
         return
     t1 = time.perf_counter()
-    hits = engine.retriever().search(standalone, k, filters)
+    hits = c.retriever.search(standalone, k, filters)
     if not hits:
         yield fallback("no passage matched the question, so the model was not asked", False)
         return
-    evidence = [passage_evidence(engine, i + 1, h) for i, h in enumerate(hits)]
+    evidence = [c.evidence(i + 1, h) for i, h in enumerate(hits)]
     t2 = time.perf_counter()
     pieces: list[str] = []
     try:
@@ -85,25 +79,19 @@ def answer_stream(engine: Engine, question: str, k: int | None, filters: Filters
         yield Event("answer", answer=Answer(question, REFUSAL, "llm", True, llm=info, standalone_question=asked,
                                             timings_ms=_timings(t0, t1, t2, t3, time.perf_counter())))
         return
-    verdicts = engine.verifier().check_many(
+    verdicts = c.verifier().check_many(
         [(p.text, [evidence[n - 1] for n in p.markers], p.invalid) for p in parsed])
     kept = [(p, v) for p, v in zip(parsed, verdicts, strict=True) if v.supported or not strict]
     if not kept:
         yield fallback(NONE_SUPPORTED + " (--strict)", True)
         return
-    ans = _assemble(engine, question, kept, hits)
+    ans = _assemble(c, question, kept, hits)
     ans.llm, ans.standalone_question = info, asked
     ans.timings_ms = _timings(t0, t1, t2, t3, time.perf_counter())
     yield Event("answer", answer=ans)
 
 
-def passage_evidence(engine: Engine, n: int, hit: Hit) -> Evidence:
-    """A retrieved passage, its text read back from the canonical text so offsets hold by construction."""
-    text = engine.index().catalog.text(hit.doc_id)[hit.start:hit.end]
-    return Evidence(n, text, hit.start, hit.title, hit.date, instruction_spans(text))
-
-
-def _assemble(engine: Engine, question: str, kept: list[tuple[markers.CitedSentence, Verdict]],
+def _assemble(c: Components, question: str, kept: list[tuple[markers.CitedSentence, Verdict]],
               hits: list[Hit]) -> Answer:
     """Sentences with their narrowed citations, numbered in order of first use."""
     citations: list[Citation] = []
@@ -116,7 +104,7 @@ def _assemble(engine: Engine, question: str, kept: list[tuple[markers.CitedSente
             key = (hit.doc_id, span.start, span.end)
             if key not in number:
                 number[key] = len(citations) + 1
-                citations.append(engine.cite(number[key], hit, span.start, span.end))
+                citations.append(c.cite(number[key], hit, span.start, span.end))
             if number[key] not in ns:
                 ns.append(number[key])
         sentences.append(AnswerSentence(p.text, ns, v.supported, v.score, v.problems))

@@ -20,6 +20,7 @@ from rag import lexical
 from rag.catalog import Catalog
 from rag.chunk import Passage
 from rag.documents import Document
+from rag.errors import StoreError
 from rag.settings import Settings
 from rag.vectors import RemoteCatalog, VectorStore, open_chroma
 
@@ -28,11 +29,11 @@ SYNCED = "remote_token"  # catalog meta key: the server generation the local cop
 CATALOG = "catalog.sqlite"
 
 
-class NoIndex(Exception):
+class NoIndex(StoreError):
     """Raised when a command needs an index that has not been built."""
 
 
-class DamagedStore(Exception):
+class DamagedStore(StoreError):
     """A file of the index cannot be read (truncated, overwritten, not a database). The message is one line
     that names the file and the remedy; ``path`` is the file."""
 

@@ -77,11 +77,11 @@ def source_docs(q: dict, catalog) -> set[str]:  # noqa: ANN001
 
 def rows_for(engine, q: dict, exclude: set[str] | None, expected: set[str]) -> tuple:  # noqa: ANN001
     """Candidates of one question (as the answerer scores them), their features and labels."""
-    retriever = engine.retriever()
-    hits = retriever.search(q["q"], exclude=exclude)
-    lex = engine.index().lexical()
-    cands = extractive.score_sentences(q["q"], hits, engine.embedder, lex, engine.stored_sentence_vectors)
-    X = answer_features(q["q"], cands, hits, engine.index().catalog.text, lex.idf)
+    parts = engine.components()
+    hits = parts.retriever.search(q["q"], exclude=exclude)
+    lex = parts.lexical
+    cands = extractive.score_sentences(q["q"], hits, parts.embedder, lex, extractive.stored_vectors(parts))
+    X = answer_features(q["q"], cands, hits, parts.catalog.text, lex.idf)
     y = []
     for c in cands:
         if q.get("negative") or not holds_answer(c.text, q):
@@ -131,17 +131,18 @@ class ClaimRows:
 
 def collect_claims(engine, claims: list[dict], prefix: str) -> list[ClaimRows]:  # noqa: ANN001
     """Rows of claims ({"claim", "label", "source"}): each retrieved passage's closest span, with its features."""
-    from rag.check import _states, gather_evidence, support_rows
+    from rag.check import gather_evidence, states, support_rows
 
-    catalog = engine.index().catalog
+    parts = engine.components()
+    catalog = parts.catalog
     dup = copies(catalog)
-    found = gather_evidence(engine, [c["claim"] for c in claims])
+    found = gather_evidence(parts, [c["claim"] for c in claims])
     out = []
     for i, (c, f) in enumerate(zip(claims, found, strict=True)):
         own = set().union(*(dup.get(d, {d}) for d in source_docs(c, catalog)))
-        X = support_rows(engine, c["claim"], f)
+        X = support_rows(parts, c["claim"], f)
         y = np.asarray([int(bool(c["label"]) and hit.doc_id in own) for _, hit in f], dtype=np.int8)
-        old = any(v.supported and v.spans and _states(c["claim"], catalog.text(hit.doc_id)[
+        old = any(v.supported and v.spans and states(c["claim"], catalog.text(hit.doc_id)[
             v.spans[0].start:v.spans[0].end], v.spans[0].similarity) for v, hit in f)
         group = prefix + ":" + (min(own) if own else str(i))
         out.append(ClaimRows(f"{prefix}:{i}", c["claim"], bool(c["label"]), group, X, y, old))

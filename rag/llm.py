@@ -10,12 +10,21 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from rag.errors import BadInput, RagError
 from rag.settings import Settings
 
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"  # used only against api.openai.com when RAG_LLM_MODEL is unset
+MODES = ("auto", "extractive", "llm")  # how an answer or a briefing's summary is written
+NOT_CONFIGURED = "no model is configured (set RAG_LLM_BASE_URL and/or OPENAI_API_KEY)"
 
 
-class LLMError(Exception):
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise BadInput(f"unknown mode {mode!r}: use auto, extractive or llm")
+    return mode
+
+
+class LLMError(RagError):
     """The model gave no usable answer. ``called``: the server did answer (with an error or bad output)."""
 
     def __init__(self, message: str, called: bool = False) -> None:
@@ -36,6 +45,11 @@ class ChatModel:
             base_url=settings.llm_base_url, api_key=settings.llm_api_key or "no-key-configured",
             timeout=httpx.Timeout(t, connect=min(t, 10.0)), max_retries=0)
         self._model = settings.llm_model
+
+    @property
+    def chosen(self) -> str | None:
+        """The model's name once it is known (configured, or listed by the server), else None."""
+        return self._model
 
     @property
     def where(self) -> str:

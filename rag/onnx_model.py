@@ -17,12 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.errors import RagError
+
 SINGLE_MAX = 8  # batches up to this size run on the one-thread session
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 MIN_AGREEMENT = 0.9999  # least cosine between the exported model's and sentence-transformers' vectors
 
 
-class ExportFailed(RuntimeError):
+class ExportFailed(RagError):
     pass
 
 

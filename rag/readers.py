@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.errors import BadInput
+
 PAGE_BREAK = "\n\f"  # between PDF pages: a line break (no sentence spans two pages) and a form feed (a page count)
 _TERMINAL = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ")
 
 
-class ReadError(Exception):
+class ReadError(BadInput):
     """The file is not a readable document of its kind; the message says why in a few words."""
 
 

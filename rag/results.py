@@ -84,3 +84,12 @@ class Answer:
             "warnings": list(self.warnings),
             "notes": self.notes,
         }
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of a streamed answer: kind "token" (text) or "answer" (the final, checked answer)."""
+
+    kind: str
+    text: str = ""
+    answer: Answer | None = None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,19 +18,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from rag.engine import Engine
-from rag.errors import error_line
-from rag.injection import instruction_spans
+from rag.engine import Engine, shown_error
+from rag.errors import BadInput
 from rag.paths import shown_name
-from rag.results import Answer, Citation
+from rag.results import Answer
 from rag.retrieve import Filters
-from rag.settings import Settings
+from rag.settings import Settings, parse_auth
+from rag.ui_cards import render_cards
+from rag.uploads import UPLOAD_TYPES, check_uploads, store_uploads
 
-CONTEXT_CHARS = 280  # surrounding text shown on each side of a cited span
-UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 MARKER = re.compile(r"\s*\[(\d+)\]")
 MODES = ("auto", "extractive", "llm")
-INSTRUCTION_NOTE = "text addressed to an AI assistant: never used as evidence"
 
 
 @dataclass
@@ -134,90 +131,6 @@ def chat_messages(turns: list[Turn]) -> list[dict]:
 
 
 # -- rendering: sources ------------------------------------------------------------------------------------
-def passage_window(text: str, start: int, end: int, context: int = CONTEXT_CHARS) -> tuple[int, int]:
-    """Bounds of the text shown around a cited span, widened to whole words."""
-    a, b = max(0, start - context), min(len(text), end + context)
-    if a > 0 and not text[a - 1].isspace():
-        space = text.find(" ", a, start)
-        a = space + 1 if space != -1 else a
-    if b < len(text) and not text[b].isspace():
-        space = text.rfind(" ", end, b)
-        b = space if space != -1 else b
-    return a, b
-
-
-def flag_instructions(text: str, lo: int, hi: int, flagged: list[tuple[int, int]]) -> str:
-    """``text[lo:hi]`` escaped, with the sentences addressed to an AI assistant marked as such (never evidence)."""
-    out, at = [], lo
-    for x, y in flagged:
-        x, y = max(x, lo), min(y, hi)
-        if x >= y:
-            continue
-        out.append(html.escape(text[at:x]))
-        out.append(f'<span class="instruction" title="{INSTRUCTION_NOTE}">{html.escape(text[x:y])}</span>')
-        at = y
-    out.append(html.escape(text[at:hi]))
-    return "".join(out)
-
-
-def render_card(c: Citation, text: str | None, turn: int) -> str:
-    """One citation: title, date, file and the passage with the exact cited span in a <mark>."""
-    return render_group([c], text, turn)
-
-
-def render_cards(citations: list[Citation], texts: dict[str, str], turn: int) -> str:
-    """One card per passage: citations of one article whose shown passages overlap share a card, which marks
-    every quote (two quotes of one paragraph are not two near-identical cards)."""
-    groups: list[list[Citation]] = []
-    for c in sorted(citations, key=lambda c: (c.source, c.start)):
-        text = texts.get(c.source)
-        last = groups[-1] if groups else None
-        if (last and text is not None and last[-1].source == c.source and text[c.start:c.end] == c.quote
-                and all(text[x.start:x.end] == x.quote for x in last)
-                and passage_window(text, last[-1].start, last[-1].end)[1] >= passage_window(text, c.start, c.end)[0]):
-            last.append(c)
-        else:
-            groups.append([c])
-    groups.sort(key=lambda g: min(c.n for c in g))
-    return "".join(render_group(g, texts.get(g[0].source), turn) for g in groups)
-
-
-def render_group(group: list[Citation], text: str | None, turn: int) -> str:
-    """A card for citations of one passage; each citation's number is an anchor a badge can select."""
-    c = group[0]
-    ns = "".join(f'<span class="card-n" id="src-{turn}-{x.n}">[{x.n}]</span>' for x in group[1:])
-    spans = ", ".join(x.location for x in group)
-    head = (f'<div class="card-title"><span class="card-n">[{c.n}]</span>{ns} {html.escape(c.title or "(untitled)")}'
-            f'</div><div class="card-meta">{html.escape(c.date or "undated")} · '
-            f'<code>{html.escape(shown_name(c.source))}</code> {html.escape(spans)}</div>')
-    if text is not None and all(text[x.start:x.end] == x.quote for x in group):
-        a = passage_window(text, min(x.start for x in group), min(x.end for x in group))[0]
-        b = passage_window(text, max(x.start for x in group), max(x.end for x in group))[1]
-        flagged = [(a + x, a + y) for x, y in instruction_spans(text[a:b])]  # shown, never as evidence
-        body, at = "…" * (a > 0), a
-        for lo, hi in _merged([(x.start, x.end) for x in group]):
-            body += flag_instructions(text, at, lo, flagged) + f"<mark>{html.escape(text[lo:hi])}</mark>"
-            at = hi
-        body += flag_instructions(text, at, b, flagged) + "…" * (b < len(text))
-    else:  # the document was removed or changed since: show the quotes, but not as checked
-        body = ("<br>".join(f"<mark>{html.escape(x.quote)}</mark>" for x in group)
-                + "<br><em class=\"stale\">The article has changed or been removed since this answer; this quote "
-                "can no longer be checked.</em>")
-    data_ns = " ".join(str(x.n) for x in group)
-    return (f'<div class="source-card" id="src-{turn}-{c.n}" data-turn="{turn}" data-n="{c.n}" '
-            f'data-ns="{data_ns}">{head}<div class="passage">{body}</div></div>')
-
-
-def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for lo, hi in sorted(spans):
-        if out and lo <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
-
-
 def render_sources(turns: list[Turn], selected: int | None = None) -> str:
     """Every answer's cards, one group per answer; only the selected answer's group is shown."""
     if selected is None:
@@ -305,7 +218,7 @@ def write_export(turns: list[Turn], folder: Path) -> str | None:
 
 # -- inputs ------------------------------------------------------------------------------------------------
 def parse_filters(since: str | None, until: str | None, source: str | None) -> Filters:
-    """Filters from the controls; a bad date is a ValueError with one clear line."""
+    """Filters from the controls; a bad date is a BadInput with one clear line."""
     values = []
     for name, v in (("from", since), ("to", until)):
         v = (v or "").strip()
@@ -313,21 +226,11 @@ def parse_filters(since: str | None, until: str | None, source: str | None) -> F
             try:
                 date.fromisoformat(v)
             except ValueError:
-                raise ValueError(f"invalid '{name}' date {v!r}: use YYYY-MM-DD") from None
+                raise BadInput(f"invalid '{name}' date {v!r}: use YYYY-MM-DD") from None
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
-                raise ValueError(f"invalid '{name}' date {v!r}: use YYYY-MM-DD")
+                raise BadInput(f"invalid '{name}' date {v!r}: use YYYY-MM-DD")
         values.append(v or None)
     return Filters(values[0], values[1], (source or "").strip() or None)
-
-
-def parse_auth(value: str | None) -> tuple[str, str] | None:
-    """``RAG_AUTH=user:password``; the password may contain ':'."""
-    if not value:
-        return None
-    user, sep, password = value.partition(":")
-    if not sep or not user or not password:
-        raise ValueError("RAG_AUTH must be user:password")
-    return user, password
 
 
 def mode_choices(settings: Settings) -> list[tuple[str, str]]:
@@ -341,37 +244,6 @@ def mode_note(settings: Settings) -> str | None:
     if settings.llm_configured:
         return None
     return "LLM mode unavailable: no model is configured (set RAG_LLM_BASE_URL or OPENAI_API_KEY)."
-
-
-def check_uploads(paths: list[str], max_mb: float) -> tuple[list[Path], list[str]]:
-    """Uploaded files that may be ingested, and one error line per file that may not."""
-    ok, errors = [], []
-    for p in map(Path, paths):
-        name = _upload_name(p)
-        size = p.stat().st_size if p.exists() else 0
-        if p.suffix.lower() not in UPLOAD_TYPES:
-            errors.append(f"{name}: only .txt, .md, .html, .pdf and .docx files can be ingested")
-        elif size > max_mb * 1024 * 1024:
-            errors.append(f"{name}: {size / 1024 / 1024:.1f} MB is over the {max_mb:g} MB upload limit")
-        else:
-            ok.append(p)
-    return ok, errors
-
-
-def _upload_name(p: Path) -> str:
-    name = re.sub(r"[^\w.\-]+", "_", p.name).strip("._") or "upload.txt"
-    return name if Path(name).suffix else name + ".txt"
-
-
-def store_uploads(paths: list[Path], folder: Path) -> list[Path]:
-    """Copies uploads to a folder of their own (the upload's temp file goes away); same name replaces."""
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = []
-    for p in paths:
-        dest = folder / _upload_name(p)
-        shutil.copyfile(p, dest)
-        stored.append(dest.resolve())
-    return stored
 
 
 def docs_rows(engine: Engine) -> list[list[Any]]:
@@ -532,7 +404,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
             if turn.answer is None:
                 turn.error = "no answer came back"
         except Exception as e:  # noqa: BLE001 - shown to the user as one line, the app keeps running
-            turn.error = error_line(e, settings.index_dir)  # a damaged index file is named with its remedy
+            turn.error = shown_error(e, settings)  # a damaged index file is named with its remedy
         turns.append(turn)
         yield chat_messages(turns), render_sources(turns), turns, "", write_export(turns, exports)
 
@@ -545,7 +417,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         try:
             return engine.ask(question).to_dict()
         except Exception as e:  # noqa: BLE001 - the API caller gets the reason, not Gradio's generic exception
-            return {"error": error_line(e, settings.index_dir)}
+            return {"error": shown_error(e, settings)}
 
     def corpus_view(query: str | None = "") -> tuple:
         query = query or ""

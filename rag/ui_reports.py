@@ -1,6 +1,6 @@
 """The web app's Briefing and Check tabs: HTML renderers (testable without a browser) and the Gradio wiring.
 
-Article text is untrusted: everything shown goes through ``html.escape`` (citation cards through ui.render_cards).
+Article text is untrusted: everything shown goes through ``html.escape`` (citation cards through ui_cards.render_cards).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 
 from rag.brief_render import check_markdown
 from rag.brief_types import Briefing, CheckReport, Item
-from rag.engine import Engine
+from rag.engine import Engine, shown_error
 from rag.paths import shown_name
-from rag.ui import render_cards
+from rag.ui_cards import render_cards
 
 _LABELS = {"supported": "✔ supported", "contradicted": "✘ contradicted", "not_found": "? not found"}
 
@@ -117,8 +117,8 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
             raise gr.Error("Type a topic first.")
         try:
             b = engine.brief(topic)
-        except ValueError as e:
-            raise gr.Error(str(e)) from None
+        except Exception as e:  # noqa: BLE001 - one line: the user's mistake, or an internal error with a hint
+            raise gr.Error(shown_error(e, engine.settings)) from None
         html_out = render_briefing(b, _texts(engine, {c.source for c in b.citations}))
         from rag.docx_export import briefing_docx
 
@@ -133,8 +133,8 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
             raise gr.Error("Paste a text to check first.")
         try:
             r = engine.check(text)
-        except ValueError as e:
-            raise gr.Error(str(e)) from None
+        except Exception as e:  # noqa: BLE001 - one line: the user's mistake, or an internal error with a hint
+            raise gr.Error(shown_error(e, engine.settings)) from None
         return (render_check(r), _write(exports, "check.md", check_markdown(r)),
                 _write(exports, "check.json", json.dumps(r.to_dict(), ensure_ascii=False, indent=1)))
 

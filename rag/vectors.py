@@ -20,13 +20,14 @@ import numpy as np
 
 from rag.chunk import Passage
 from rag.documents import Document
+from rag.errors import StoreError
 
 COLLECTION = "passages"
 GENERATION_ID = "~generation"  # the record whose token changes after every commit to the remote catalog
 PAGE = 200
 
 
-class StoreUnavailable(RuntimeError):
+class StoreUnavailable(StoreError):
     """The Chroma server cannot be reached; the message is one line that says where and why."""
 
 

@@ -16,7 +16,9 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from test_server_mode import RAG
 
-from rag.engine import MAX_QUESTION_CHARS, EmptyQuestion, Engine
+from rag.engine import Engine
+from rag.errors import EmptyQuestion
+from rag.questions import MAX_QUESTION_CHARS
 from rag.results import Answer
 
 QUESTION = "Which newspaper reported that Putin asked Musk to restrict Starlink in Taiwan?"

@@ -9,9 +9,8 @@ import pytest
 from conftest import ROOT
 from llm_fixtures import engine_with
 
-from rag.chat import Conversation
 from rag.cli import main
-from rag.engine import Engine
+from rag.engine import Conversation, Engine
 
 
 def test_conversation_keeps_history_and_makes_follow_ups_standalone(seeds_engine: Engine):

@@ -24,7 +24,8 @@ from llm_fixtures import (  # noqa: F401
 
 from rag.chat import Conversation, carry_over
 from rag.engine import Engine
-from rag.generate import NONE_SUPPORTED, NOT_CONFIGURED
+from rag.generate import NONE_SUPPORTED
+from rag.llm import NOT_CONFIGURED
 from rag.retrieve import Retriever
 from rag.text import sentence_spans
 from rag.verify import Evidence, missing_facts

@@ -33,7 +33,8 @@ def test_scores_from_stored_vectors_equal_scores_embedded_now(seeds_engine: Engi
     hits = seeds_engine.search(q)
     lex = seeds_engine.index().lexical()
     now = answer.score_sentences(q, hits, seeds_engine.embedder, lex)
-    stored = answer.score_sentences(q, hits, seeds_engine.embedder, lex, seeds_engine.stored_sentence_vectors)
+    stored_vectors = answer.stored_vectors(seeds_engine.components())
+    stored = answer.score_sentences(q, hits, seeds_engine.embedder, lex, stored_vectors)
     assert [c.text for c in now][:5] == [c.text for c in stored][:5]
     for a, b in zip(now, stored, strict=True):
         assert abs(a.score - b.score) < 2e-3  # float16 storage

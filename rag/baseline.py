@@ -3,8 +3,8 @@
 ``SimpleDirectoryReader`` + ``SentenceSplitter`` defaults (1,024-token chunks, 200 overlap) + ``VectorStoreIndex``
 over Chroma + top-k dense retrieval. Used by ``rag eval --compare-baseline`` and by the benchmarks.
 
-    python bench/baseline.py build CORPUS_DIR BASELINE_DIR
-    python bench/baseline.py search BASELINE_DIR "QUERY"
+    python -m rag.baseline build CORPUS_DIR BASELINE_DIR
+    python -m rag.baseline search BASELINE_DIR "QUERY"
 """
 
 from __future__ import annotations
