@@ -65,7 +65,8 @@ class Settings(BaseSettings):
                                 ge=1)
     llm_base_url: str | None = _setting(None, "an OpenAI-compatible model server for generated answers (unset: "
                                               "api.openai.com when `OPENAI_API_KEY` is set)")
-    llm_model: str | None = _setting(None, "the model to ask (unset: the first model the server lists)")
+    llm_model: str | None = _setting(None, "the model to ask (unset: the first model the server lists; gpt-4o-mini "
+                                           "on api.openai.com)")
     llm_api_key: str | None = _setting(None, "the model server's key; with none of the three, answers are "
                                              "extractive", env="OPENAI_API_KEY", secret=True)
     llm_timeout: float = _setting(30.0, "seconds to wait for the model server (to connect, for the first token, "
@@ -120,7 +121,8 @@ class Settings(BaseSettings):
         for name, f in type(self).model_fields.items():
             value = getattr(self, name)
             extra = f.json_schema_extra or {}
-            text = "unset" if value is None else "***" if extra.get("secret") else str(value)
+            text = ("unset" if value is None else "***" if extra.get("secret") else str(int(value))
+                    if isinstance(value, bool) else str(value))
             out.append((env_name(name), text, self.sources()[name], f.description or ""))
         return out
 
@@ -189,7 +191,8 @@ _FLAGS = {(f.json_schema_extra or {}).get("flag"): n for n, f in Settings.model_
 
 
 def settings_table() -> str:
-    """The README's settings table, generated from the fields."""
+    """The README's settings table, generated from the fields (``python -m rag.settings`` prints it;
+    tests/test_settings.py checks the README against it)."""
     rows = ["| variable | flag | default | meaning |", "|---|---|---|---|"]
     for name, f in Settings.model_fields.items():
         extra = f.json_schema_extra or {}
@@ -207,3 +210,7 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     if not sep or not user or not password:
         raise SettingsError("RAG_AUTH must be user:password")
     return user, password
+
+
+if __name__ == "__main__":
+    print(settings_table())
