@@ -11,8 +11,8 @@ import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
-from rag.engine import Engine
 from rag.errors import BadInput
 from rag.results import Answer
 from rag.retrieval_eval import KS, RankedSources, retrieval_metrics
@@ -21,6 +21,16 @@ from rag.text import normalize
 
 class BadQuestionSet(BadInput):
     pass
+
+
+class Answerer(Protocol):
+    """What an evaluation asks (the Engine): answers, ranked passages and grounding checks."""
+
+    def ask(self, question: str, k: int | None = ..., *, mode: str = ...) -> Answer: ...
+
+    def search(self, query: str, k: int | None = ...) -> list[Any]: ...
+
+    def check(self, text: str) -> Any: ...
 
 
 @dataclass
@@ -99,7 +109,7 @@ def judge(q: dict, ans: Answer, cited_abs: list[str]) -> QuestionResult:
                           text_ok, cited_ok and not ans.refused, correct, ans.answer, cited_abs)
 
 
-def evaluate(engine: Engine, questions: list[dict], k: int | None = None,
+def evaluate(engine: Answerer, questions: list[dict], k: int | None = None,
              baseline: RankedSources | None = None, mode: str = "auto") -> EvalReport:
     results = []
     for q in questions:
@@ -219,7 +229,7 @@ class ClaimReport:
         return asdict(self)
 
 
-def evaluate_claims(engine: Engine, claims: list[dict]) -> ClaimReport:
+def evaluate_claims(engine: Answerer, claims: list[dict]) -> ClaimReport:
     """Each claim checked against the claim set's own corpus; a claim counts as passed when all its sentences
     are supported. Balanced accuracy: the mean of the recall of supported and of unsupported claims."""
     said, labels, failures = [], defaultdict(int), []

@@ -298,12 +298,13 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import json
     import time
+    from importlib import resources
 
     ap = argparse.ArgumentParser(prog="python -m rag.judge_train", description="Train the learned judge.")
     ap.add_argument("--shared", type=Path, default=Path("../shared"), help="the team's data folder")
     ap.add_argument("--work", type=Path, default=Path("/tmp/citable-judge"), help="indexes and caches")
     ap.add_argument("--bbc-index", type=Path, default=None, help="a full BBC index (default: WORK/bbc)")
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "models")
+    ap.add_argument("--out", type=Path, default=Path(str(resources.files("rag.models"))))
     ap.add_argument("--report", type=Path, default=Path("bench/results/judge_cv.json"))
     ap.add_argument("--no-engine-cv", action="store_true", help="skip the cross-validated `rag eval` figures")
     args = ap.parse_args(argv)
