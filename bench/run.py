@@ -59,7 +59,7 @@ PERTURB_SHARE = 0.15
 
 # -- helpers ---------------------------------------------------------------------------------------------
 def _baseline() -> Any:
-    from rag import baseline
+    from rag.evaluation import baseline
 
     return baseline
 
@@ -96,7 +96,7 @@ def subset(n: int) -> list[Path]:
 
 def embedder(backend: str = "auto") -> Any:
     """Ours: the default backend (ONNX); the baseline's: sentence-transformers on torch, as the starter has it."""
-    from rag.embed import get_embedder
+    from rag.ingest.embed import get_embedder
 
     e = get_embedder(64, backend)
     e.embed(["warm up the model"] * 16)  # first calls pay one-off allocations; neither side is charged for them
@@ -136,9 +136,9 @@ def stage_ingest(which: str, args: argparse.Namespace, work: Path) -> dict:
     t0 = time.perf_counter()
     sentence_seconds = 0.0
     if which == "ours":
-        from rag.index import Index
-        from rag.ingest import ingest
         from rag.settings import Settings
+        from rag.store.index import Index
+        from rag.store.ingestion import ingest
 
         settings = Settings(index_dir=work / "ours")
         index = Index(settings, create=True)
@@ -168,7 +168,7 @@ def _records(index_dir: Path) -> tuple[list[tuple], dict[str, tuple], dict[str, 
     """(docs rows, pid -> (doc_id, ord, start, end, text), pid -> [vector, metadata]) of a built index."""
     import sqlite3
 
-    from rag.vectors import open_chroma
+    from rag.store.vectors import open_chroma
 
     conn = sqlite3.connect(f"file:{index_dir / 'catalog.sqlite'}?mode=ro", uri=True)
     docs = conn.execute("SELECT doc_id, source, title, date, sha, body_start, text FROM docs").fetchall()
@@ -200,11 +200,11 @@ def build_large(src: Path, dst: Path, target: int) -> dict:
 
     import numpy as np
 
-    from rag import lexical
-    from rag.catalog import Catalog
-    from rag.chunk import Passage
-    from rag.documents import Document, doc_id_for
-    from rag.vectors import VectorStore, open_chroma
+    from rag.ingest.chunk import Passage
+    from rag.ingest.documents import Document, doc_id_for
+    from rag.store import lexical
+    from rag.store.catalog import Catalog
+    from rag.store.vectors import VectorStore, open_chroma
 
     t0 = time.perf_counter()
     docs, passages, vecs = _records(src)
@@ -288,9 +288,9 @@ def _timed_queries(fn: Any, qs: list[str], emb: Any) -> dict[str, float]:
 
 
 def stage_query(size: str, args: argparse.Namespace, work: Path) -> dict:
-    from rag.index import Index
-    from rag.retrieve import Retriever
+    from rag.answer.retrieve import Retriever
     from rag.settings import Settings
+    from rag.store.index import Index
 
     out: dict[str, Any] = {"size": size}
     if size == "10k":
@@ -356,7 +356,7 @@ def stage_cold(args: argparse.Namespace, work: Path) -> dict:
     torch_, codes_t, _ = asks("torch")
     base, base_rss = [], []
     for q in qs[: args.cold_runs]:
-        s, code, mb = _timed([sys.executable, "-m", "rag.baseline", "search", str(work / "baseline_10k"), q])
+        s, code, mb = _timed([sys.executable, "-m", "rag.evaluation.baseline", "search", str(work / "baseline_10k"), q])
         base.append(s)
         base_rss.append(mb)
         codes.append(code)
@@ -370,9 +370,9 @@ def stage_cold(args: argparse.Namespace, work: Path) -> dict:
 def _sentence_vectors_for(engine: Any, qs: list[str]) -> int:
     """Store sentence vectors for the passages these questions retrieve, if the index lacks them (a bench index
     is built without, to save time): the same lookups as a fully backfilled index for these questions."""
-    from rag import sentence_vectors
-    from rag.answer import split_question
-    from rag.ingest import store_sentence_vectors
+    from rag.answer.extractive import split_question
+    from rag.ingest import sentence_vectors
+    from rag.store.ingestion import store_sentence_vectors
 
     pids = {h.pid for q in qs for part in {q, *split_question(q)} for h in engine.search(part)}
     catalog = engine.index().catalog
@@ -390,7 +390,7 @@ def stage_warm(args: argparse.Namespace, work: Path) -> dict:
     import io
     import pstats
 
-    from rag.engine import Engine
+    from rag.app.engine import Engine
     from rag.settings import Settings
 
     engine = Engine(Settings(index_dir=Path(args.index)))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.engine import Engine
+from rag.app.engine import Engine
 from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import stop
 
-from rag.engine import Engine
+from rag.app.engine import Engine
 
 API_KEY = "test-key-citable"
 

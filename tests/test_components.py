@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rag.components import Components
-from rag.engine import Engine
-from rag.verify import Verifier
+from rag.answer.components import Components
+from rag.answer.verify import Verifier
+from rag.app.engine import Engine
 
 
 def test_citations_and_evidence_are_read_back_from_the_canonical_text(seeds_engine: Engine):

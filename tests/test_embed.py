@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embed import MAX_TOKENS, Embedder, get_embedder
+from rag.ingest.embed import MAX_TOKENS, Embedder, get_embedder
 
 TEXTS = ["Elon Musk said he had spoken to Vladimir Putin.", "Shares rose 5% in early trading. " * 60,
          "Kremlin spokesman Dmitry Peskov said there had been only one call.", "x"]
@@ -34,7 +34,7 @@ def test_onnx_backend_gives_the_same_vectors_as_sentence_transformers(torch_embe
 def test_token_counts_match_the_transformers_tokenizer():
     from transformers import AutoTokenizer
 
-    from rag.onnx_model import model_dir
+    from rag.ingest.onnx_model import model_dir
 
     hf = AutoTokenizer.from_pretrained(str(model_dir()))
     expected = [len(x) for x in hf(TEXTS, add_special_tokens=False)["input_ids"]]

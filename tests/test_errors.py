@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rag import cli
-from rag.engine import shown_error
+from rag.answer.llm import LLMError
+from rag.app import cli
+from rag.app.engine import shown_error
 from rag.errors import (
     DEBUG_HINT,
     BadInput,
@@ -21,9 +22,8 @@ from rag.errors import (
     error_line,
     is_users,
 )
-from rag.index import DamagedStore, NoIndex
-from rag.llm import LLMError
 from rag.settings import Settings
+from rag.store.index import DamagedStore, NoIndex
 
 
 def test_the_kinds_of_user_errors():

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rag.chat import carry_over, is_follow_up, usable_rewrite
-from rag.markers import parse
-from rag.prompting import REMOVED, answer_messages, instruction_spans, load_prompt, shown_text
-from rag.verify import Evidence
+from rag.answer.chat import carry_over, is_follow_up, usable_rewrite
+from rag.answer.markers import parse
+from rag.answer.prompting import REMOVED, answer_messages, instruction_spans, load_prompt, shown_text
+from rag.answer.verify import Evidence
 
 
 def test_markers_single_list_adjacent_and_after_the_full_stop():

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEEDS, make_engine
 
-RAG = [sys.executable, "-m", "rag.cli"]
+RAG = [sys.executable, "-m", "rag.app.cli"]
 QUESTION = "Which newspaper reported that Putin asked Musk to restrict Starlink in Taiwan?"
 DENSE_QUERY = "Kremlin spokesperson Peskov denied the report about Starlink"
 

@@ -6,8 +6,8 @@ from importlib import resources
 
 import pytest
 
-from rag import prompting
-from rag.prompting import PLACEHOLDERS, PromptError, fill, load_prompt
+from rag.answer import prompting
+from rag.answer.prompting import PLACEHOLDERS, PromptError, fill, load_prompt
 
 
 def test_every_prompt_loads_from_the_package_with_its_placeholders():

@@ -19,8 +19,8 @@ from format_fixtures import (
 )
 from pdf_writer import write_pdf
 
-from rag.documents import BadFile, parse_html, read_document
-from rag.readers import page_for, page_of, strip_site_suffix, unwrap_lines
+from rag.ingest.documents import BadFile, parse_html, read_document
+from rag.ingest.readers import page_for, page_of, strip_site_suffix, unwrap_lines
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 from conftest import SEEDS, make_engine
 
-from rag import answer, sentence_vectors
-from rag.engine import Engine
+from rag.answer import extractive as answer
+from rag.app.engine import Engine
+from rag.ingest import sentence_vectors
 from rag.text import sentence_spans
 
 

@@ -28,7 +28,7 @@ KNOWN = {"RAG_INDEX_DIR", "RAG_K", "RAG_CHUNK_TOKENS", "RAG_CANDIDATES", "RAG_RR
 def rag(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     import os
 
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "rag.app.cli", *args], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, **(env or {})}, timeout=120)
 
 

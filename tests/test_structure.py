@@ -11,30 +11,37 @@ from pathlib import Path
 from conftest import ROOT
 
 PACKAGE = ROOT / "rag"
+# The layers, bottom first: a module imports only from its own layer or those below ("" is rag/'s own modules:
+# errors, settings, text, paths).
+LAYERS = ["", "ingest", "store", "answer", "reports", "evaluation", "app"]
 TESTS = ROOT / "tests"
 # Modules without a test file of their own, and the test that covers each.
 COVERED_BY = {
-    "rag.baseline": "test_cli.py::test_eval_reports_retrieval_beside_the_baseline",
-    "rag.brief_llm": "test_brief.py::test_llm_summary_shows_only_verified_sentences",
-    "rag.brief_render": "test_ui_reports.py::test_briefing_markdown_sections",
-    "rag.brief_types": "test_brief.py::test_brief_cli_json_and_markdown_file",
-    "rag.catalog": "test_ingest.py::test_editing_one_file_re_embeds_only_it",
-    "rag.doctor": "test_health.py::test_a_damaged_store_is_one_line_naming_the_file_and_the_remedy",
-    "rag.engine": "test_concurrency.py::test_library_is_safe_to_share_between_threads",
-    "rag.evaluate": "test_cli.py::test_eval_rejects_a_bad_question_file",
-    "rag.facts": "test_verify.py::test_quotes_names_and_negation",
-    "rag.index": "test_health.py::test_a_damaged_store_is_one_line_naming_the_file_and_the_remedy",
-    "rag.judge_features": "test_judge.py::test_committed_judge_is_small_loads_fast_and_matches_the_features",
-    "rag.judge_train": "test_judge.py::test_training_separates_held_out_answers_from_near_misses",
-    "rag.lexical": "test_health.py::test_deleted_bm25_files_are_named_and_rebuilt_by_ingest",
-    "rag.markers": "test_generate.py::test_markers_single_list_adjacent_and_after_the_full_stop",
-    "rag.onnx_model": "test_embed.py",
+    "rag.evaluation.baseline": "test_cli.py::test_eval_reports_retrieval_beside_the_baseline",
+    "rag.reports.brief_llm": "test_brief.py::test_llm_summary_shows_only_verified_sentences",
+    "rag.reports.markdown": "test_ui_reports.py::test_briefing_markdown_sections",
+    "rag.reports.report_types": "test_brief.py::test_brief_cli_json_and_markdown_file",
+    "rag.store.catalog": "test_ingest.py::test_editing_one_file_re_embeds_only_it",
+    "rag.store.doctor": "test_health.py::test_a_damaged_store_is_one_line_naming_the_file_and_the_remedy",
+    "rag.app.engine": "test_concurrency.py::test_library_is_safe_to_share_between_threads",
+    "rag.evaluation.evaluate": "test_cli.py::test_eval_rejects_a_bad_question_file",
+    "rag.answer.facts": "test_verify.py::test_quotes_names_and_negation",
+    "rag.store.index": "test_health.py::test_a_damaged_store_is_one_line_naming_the_file_and_the_remedy",
+    "rag.answer.judge_features": "test_judge.py::test_committed_judge_is_small_loads_fast_and_matches_the_features",
+    "rag.app.judge_train": "test_judge.py::test_training_separates_held_out_answers_from_near_misses",
+    "rag.store.lexical": "test_health.py::test_deleted_bm25_files_are_named_and_rebuilt_by_ingest",
+    "rag.answer.markers": "test_generate.py::test_markers_single_list_adjacent_and_after_the_full_stop",
+    "rag.ingest.onnx_model": "test_embed.py",
     "rag.paths": "test_cli.py::test_file_names_with_control_characters_are_shown_escaped",
-    "rag.questions": "test_bad_input.py::test_control_characters_are_stripped_from_questions",
-    "rag.results": "test_answer.py::test_seeds_dev_answers_hold_the_invariant",
-    "rag.ui_cards": "test_ui.py::test_passage_window_snaps_to_words",
-    "rag.uploads": "test_ui.py",
-    "rag.vectors": "test_faults.py::test_chroma_server_stopped_mid_session_then_back",
+    "rag.answer.questions": "test_bad_input.py::test_control_characters_are_stripped_from_questions",
+    "rag.answer.results": "test_answer.py::test_seeds_dev_answers_hold_the_invariant",
+    "rag.app.ui_cards": "test_ui.py::test_passage_window_snaps_to_words",
+    "rag.answer.extractive": "test_answer.py::test_seeds_dev_answers_hold_the_invariant",
+    "rag.answer.question_kinds": "test_answer_types.py::test_answer_type",
+    "rag.reports.grounding": "test_check.py::test_evidence_is_exact_and_reasons_name_the_difference",
+    "rag.store.ingestion": "test_ingest.py::test_ingest_twice_adds_nothing",
+    "rag.app.uploads": "test_ui.py",
+    "rag.store.vectors": "test_faults.py::test_chroma_server_stopped_mid_session_then_back",
 }
 
 
@@ -109,6 +116,20 @@ def test_no_import_cycles_in_the_package():
     graph = {n: imports(n, f, set(mods)) for n, f in mods.items()}
     assert len(graph) > 40
     assert cycles(graph) == []
+
+
+def layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in LAYERS else ""
+
+
+def test_layers_import_only_downward():
+    mods = modules()
+    assert {f.parent.name for f in mods.values()} - {"rag", "models"} == set(LAYERS[1:])
+    rank = {name: LAYERS.index(layer(name)) for name in mods}
+    upward = [f"{name} -> {target}" for name, f in sorted(mods.items())
+              for target in sorted(imports(name, f, set(mods))) if rank[target] > rank[name]]
+    assert upward == []
 
 
 def private_uses(f: Path) -> list[str]:
