@@ -1,4 +1,4 @@
-"""Starts the web app (the same as `rag serve`); all of it lives in rag/ui.py."""
+"""Starts the web app (the same as `rag serve`); all of it lives in rag/app/ui.py."""
 
 import sys
 

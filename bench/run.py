@@ -15,13 +15,13 @@ Stages:
   on torch, as LlamaIndex's HuggingFaceEmbedding does.
 - ``query_10k``: dense, BM25 and hybrid ``Retriever.search`` on the full BBC index (``--index``, read only), the
   query-embedding cache cleared before each query; the baseline's dense retriever over a baseline-format Chroma
-  collection (as ``bench/baseline.py`` makes it) holding the same vectors.
+  collection (as ``rag/evaluation/baseline.py`` makes it) holding the same vectors.
 - ``query_100k``: the same at ~100k passages. The collection is BBC repeated: copy 0 is the index itself, each
   further copy perturbs ~15% of the words (same-length substitutions, so offsets stay valid) and adds small
   Gaussian noise (sigma 0.01, renormalised) to the stored vectors instead of re-embedding 100k passages. The
   baseline's retriever reads the same collection.
 - ``cold``: ``rag --help`` and ``rag --index IDX ask Q --mode extractive`` as fresh processes (start to answer),
-  with the ONNX and the torch backend; the baseline's ``bench/baseline.py search`` (start to top-k; it has no
+  with the ONNX and the torch backend; the baseline's ``rag/evaluation/baseline.py search`` (start to top-k; it has no
   answerer) on the 10k collection.
 - ``warm``: in-process ``Engine.ask(mode="extractive")`` over the BBC dev questions after one warm-up question,
   again with the sentence vectors ignored (embedded at question time, as before they were stored), then a
@@ -262,7 +262,7 @@ def build_large(src: Path, dst: Path, target: int) -> dict:
 
 
 def _baseline_collection(src: Path, dst: Path) -> None:
-    """The BBC index's vectors in a collection created as bench/baseline.py creates it (default L2 space)."""
+    """The BBC index's vectors in a collection created as rag/evaluation/baseline.py creates it (default L2 space)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -363,7 +363,7 @@ def stage_cold(args: argparse.Namespace, work: Path) -> dict:
     return {"rag_help": lat(helps), "rag_ask": lat(onnx), "rag_ask_peak_rss_mb": max(rss),
             "rag_ask_torch_backend": lat(torch_), "baseline_search": lat(base),
             "baseline_search_peak_rss_mb": max(base_rss), "exit_codes": codes + codes_t,
-            "note": "baseline: bench/baseline.py search over the 10k baseline collection (retrieval only; "
+            "note": "baseline: rag/evaluation/baseline.py search over the 10k baseline collection (retrieval only; "
                     "the starter has no answerer without an LLM)"}
 
 

@@ -1,4 +1,4 @@
-"""Word exports (rag/docx_export.py), opened again with python-docx: headings, text, and one real footnote per
+"""Word exports (rag/reports/docx_export.py), opened again with python-docx: headings, text, and one real footnote per
 citation holding its quote and source."""
 
 from __future__ import annotations

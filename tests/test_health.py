@@ -1,5 +1,5 @@
-"""The index notices what broke and heals (rag/health.py, rag/doctor.py), through the real CLI: real Chroma, the
-real embedding model, a seeds index whose stores are deleted, emptied, truncated or overwritten."""
+"""The index notices what broke and heals (rag/store/health.py, rag/store/doctor.py), through the real CLI: real
+Chroma, the real embedding model, a seeds index whose stores are deleted, emptied, truncated or overwritten."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Reading saved web pages, PDF and Word files (rag/readers.py through rag/documents.read_document), and titles."""
+"""Reading saved web pages, PDF and Word files (rag/ingest/readers.py through rag.ingest.documents.read_document),
+and titles."""
 
 from __future__ import annotations
 

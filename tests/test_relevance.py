@@ -1,4 +1,4 @@
-"""Pure logic of rag/relevance.py: when two sentences give different values for one fact, and when not."""
+"""Pure logic of rag/reports/relevance.py: when two sentences give different values for one fact, and when not."""
 
 from __future__ import annotations
 

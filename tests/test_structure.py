@@ -5,6 +5,7 @@ with its own test file or a named test that covers it."""
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -180,3 +181,12 @@ def test_every_module_has_its_own_test_file_or_a_named_test():
             missing.append(f"{name} ({where} does not exist)")
     assert missing == []
     assert set(COVERED_BY) <= set(modules()), "COVERED_BY names a module that is gone"
+
+
+def test_developers_map_names_every_module():
+    """DEVELOPERS.md's map of the code matches the folders: every module is named there, and nothing gone is."""
+    text = (ROOT / "DEVELOPERS.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(rag/[\w/]+\.py)`", text.split("## Map of the code", 1)[1]))
+    files = {str(f.relative_to(ROOT)) for f in PACKAGE.rglob("*.py") if f.name != "__init__.py"}
+    assert files - named == set(), "modules missing from DEVELOPERS.md's map"
+    assert named - files == set(), "DEVELOPERS.md names modules that do not exist"

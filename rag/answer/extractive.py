@@ -7,7 +7,7 @@ Each candidate sentence gets one score (weights calibrated on the dev sets, see 
 + 0.45 * IDF-weighted share of the sentence's own terms that the question lacks (what it adds: a lead that
          only restates the question scores low, the sentence with the answer high),
 halved when the question asks for a kind of value (an amount, a year, a name) that the sentence does not give.
-The learned judge (rag/judge.py) decides whether the best sentences answer at all (the engine refuses when its
+The learned judge (rag/answer/judge.py) decides whether the best sentences answer at all (the engine refuses when its
 probability is below the threshold); this score chooses them. The answer is the best sentence, the sentence after
 it, and up to two more that score nearly as well or cover question terms not yet covered.
 """
@@ -58,7 +58,7 @@ StoredVectors = Callable[[list[str]], dict[str, bytes]]
 def score_sentences(question: str, hits: list[Hit], embedder: Embedder, lex: Lexical,
                     stored: StoredVectors | None = None) -> list[Candidate]:
     """Every sentence of the retrieved passages, scored, best first. ``stored``: pids -> sentence vectors
-    computed at ingest (see :mod:`rag.sentence_vectors`); sentences without them are embedded now."""
+    computed at ingest (see :mod:`rag.ingest.sentence_vectors`); sentences without them are embedded now."""
     q_terms = set(terms(question))
     weights = {t: lex.idf(t) for t in q_terms}
     total = sum(weights.values()) or 1.0
@@ -251,7 +251,7 @@ def _answer(c: Components, question: str, hits: list[Hit], k: int | None, filter
 
 
 def stored_vectors(c: Components) -> StoredVectors:
-    """Sentence vectors computed at ingest, for the scorer (see rag.sentence_vectors)."""
+    """Sentence vectors computed at ingest, for the scorer (see rag.ingest.sentence_vectors)."""
     return lambda pids: c.catalog.sentence_vectors(pids, sentence_vectors.VERSION)
 
 

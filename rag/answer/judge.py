@@ -3,9 +3,9 @@
 - ``answers(question, candidate sentences)``: does this sentence (in its passage and article) answer the question?
 - ``supports(claim, evidence)``: does this evidence span state the claim?
 
-``answers`` is a small gradient-boosted model (LightGBM) over the features of rag/judge_features.py; ``supports``
+``answers`` is a small gradient-boosted model (LightGBM) over the features of rag/answer/judge_features.py; ``supports``
 a logistic regression over the article-level ones. Both are trained here on CPU by ``make judge``
-(rag/judge_train.py) and committed as text under ``rag/models/``; their thresholds were chosen on held-out folds
+(rag/app/judge_train.py) and committed as text under ``rag/models/``; their thresholds were chosen on held-out folds
 for a stated target, not by hand (see ``judge.json``).
 """
 
@@ -44,7 +44,7 @@ class Judge:
 
 
 def logistic(model: dict, X: np.ndarray) -> np.ndarray:
-    """A logistic regression kept as plain numbers (see rag/judge_train.py: fit_supports)."""
+    """A logistic regression kept as plain numbers (see rag/app/judge_train.py: fit_supports)."""
     idx = [SUPPORT_FEATURES.index(f) for f in model["features"]]
     z = (np.asarray(X, dtype=float)[:, idx] - model["mean"]) / model["scale"]
     return 1.0 / (1.0 + np.exp(-(z @ np.asarray(model["coef"]) + model["intercept"])))

@@ -1,11 +1,11 @@
-"""Features of the learned judge (rag/judge.py): plain numbers that describe how a sentence relates to a question
+"""Features of the learned judge (rag/answer/judge.py): plain numbers that describe how a sentence relates to a question
 (does it answer it?) or to a claim (does it state it?).
 
 Both sets are built from the same primitives: IDF-weighted coverage of the question's / claim's terms by the
 sentence, its passage and its whole article; what the asked-for terms are that no evidence holds (the near-miss
 signal: "How much profit did Yukos make?" beside an article on Yukos that gives no profit); names, numbers and
 dates present or absent; negation; the kind of value asked for; retrieval ranks; and the margin to the other
-candidates. They are computed the same way at training time (rag/judge_train.py) and at question time.
+candidates. They are computed the same way at training time (rag/app/judge_train.py) and at question time.
 """
 
 from __future__ import annotations
@@ -99,7 +99,8 @@ class QuestionInfo:
 
 def answer_features(question: str, cands: Sequence, hits: Sequence, doc_text: Callable[[str], str],
                     idf: Callable[[str], float]) -> np.ndarray:
-    """One row per candidate sentence (rag.answer.Candidate, in the scorer's order) of ``ANSWER_FEATURES``."""
+    """One row per candidate sentence (rag.answer.extractive.Candidate, in the scorer's order) of
+    ``ANSWER_FEATURES``."""
     if not cands:
         return np.zeros((0, len(ANSWER_FEATURES)), dtype=np.float32)
     qi = QuestionInfo.of(question, idf)

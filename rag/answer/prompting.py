@@ -5,7 +5,7 @@ symlink ``rag/prompts -> ../prompts`` (a wheel holds the files themselves), read
 Each is checked when loaded: its sections, and exactly the placeholders its caller fills.
 
 Article text is untrusted. It goes into the prompt only inside ``<passage>`` tags that it cannot close, and
-sentences of it that address an AI assistant ("ignore previous instructions ...", found by rag/injection.py) are
+sentences of it that address an AI assistant ("ignore previous instructions ...", found by rag/answer/injection.py) are
 replaced by a notice: the model never reads them and they can never support a claim.
 """
 

@@ -35,7 +35,7 @@ from rag.text import sentence_spans
 if TYPE_CHECKING:
     from rag.answer.judge import Judge
 
-# The fact finders moved to rag/facts.py; these names stay importable from here.
+# The fact finders moved to rag/answer/facts.py; these names stay importable from here.
 __all__ = ["Evidence", "Span", "Verdict", "Verifier", "contradicts", "differing_facts", "missing_facts", "months",
            "names", "negated", "negation_scopes", "numbers", "quotes"]
 

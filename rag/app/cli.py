@@ -1,4 +1,4 @@
-"""`rag`: the command line, a thin shell over :class:`rag.engine.Engine`. Heavy imports happen lazily."""
+"""`rag`: the command line, a thin shell over :class:`rag.app.engine.Engine`. Heavy imports happen lazily."""
 
 from __future__ import annotations
 
@@ -86,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--mode", choices=["auto", "extractive", "llm"], default="auto",
                     help="answer extractively, with the model, or auto (the model when configured)")
     ev.add_argument("--compare-baseline", action="store_true",
-                    help="also measure the LlamaIndex starter pipeline (bench/baseline.py) on the same questions")
+                    help="also measure the LlamaIndex starter pipeline (rag/evaluation/baseline.py) on the same "
+                    "questions")
 
     docs = sub.add_parser("docs", help="list the ingested documents")
     docs.add_argument("--json", action="store_true")
@@ -400,7 +401,7 @@ def _eval_claims(engine, args) -> int:  # noqa: ANN001
 
 
 def _baseline_retriever(engine):  # noqa: ANN001, ANN202
-    """The baseline over the same files, built once into INDEX/baseline/ (rag/baseline.py)."""
+    """The baseline over the same files, built once into INDEX/baseline/ (rag/evaluation/baseline.py)."""
     from rag.evaluation import baseline
 
     target = engine.settings.index_dir / "baseline"

@@ -67,7 +67,7 @@ class Engine:
         return Retriever(self.index(), self.embedder, self.settings)
 
     def components(self) -> Components:
-        """What the pipeline's steps use (rag/components.py), for one request: the catalog, the retriever, the
+        """What the pipeline's steps use (rag/answer/components.py), for one request: the catalog, the retriever, the
         model, BM25 and the judge, as they are now (server mode refreshes the catalog between requests)."""
         index = self.index()
         return Components(self.settings, index.catalog, self.retriever(), self.embedder, index.lexical(), self.judge)
@@ -112,7 +112,7 @@ class Engine:
             yield event
 
     def warnings(self) -> list[str]:
-        """What degrades answers now: vectors missing from the vector store (rag/health.py; counts only)."""
+        """What degrades answers now: vectors missing from the vector store (rag/store/health.py; counts only)."""
         w = dense_warning(self.index())
         return [w] if w else []
 
@@ -132,13 +132,13 @@ class Engine:
 
     def brief(self, topic: str, k: int | None = None, filters: Filters | None = None,
               mode: str = "auto") -> Briefing:
-        """A cited briefing on ``topic`` (rag/brief.py): a ``Briefing`` with sections, citations, Markdown.
+        """A cited briefing on ``topic`` (rag/reports/brief.py): a ``Briefing`` with sections, citations, Markdown.
         ``mode`` as in ``ask``: with a model, its summary is verified sentence by sentence."""
         check_question(topic), check_mode(mode)
         return build_briefing(self.components(), topic, k, filters, mode)
 
     def check(self, text: str, k: int | None = None, filters: Filters | None = None) -> CheckReport:
-        """Each sentence of ``text`` labelled supported / contradicted / not_found (rag/check.py)."""
+        """Each sentence of ``text`` labelled supported / contradicted / not_found (rag/reports/grounding.py)."""
         claims_in(text)  # a text without sentences fails before the model and the index load
         return check_text(self.components(), text, k, filters)
 

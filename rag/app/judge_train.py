@@ -422,7 +422,8 @@ def claim_matrix(crow: list[ClaimRows]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit_supports(crow: list[ClaimRows], c: float = 0.1) -> dict:
-    """Standardised logistic regression over SUPPORT_MODEL_FEATURES, as plain numbers (rag/judge.py applies it)."""
+    """Standardised logistic regression over SUPPORT_MODEL_FEATURES, as plain numbers (rag/answer/judge.py applies
+    it)."""
     from sklearn.linear_model import LogisticRegression
 
     from rag.answer.judge_features import SUPPORT_FEATURES as F

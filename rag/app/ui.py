@@ -196,7 +196,7 @@ def _one_line(s: str) -> str:
 
 
 def write_docx_export(turns: list[Turn], folder: Path) -> str | None:
-    """The conversation as a Word file (rag/docx_export.py), for the "Export Word" button."""
+    """The conversation as a Word file (rag/reports/docx_export.py), for the "Export Word" button."""
     from rag.reports.docx_export import conversation_docx
 
     if not turns:

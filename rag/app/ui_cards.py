@@ -1,6 +1,6 @@
 """Citation cards (HTML): the passage around each cited span, the exact quote marked, sentences addressed to an
 AI assistant flagged. Article text is untrusted: every piece of it goes through ``html.escape``. Used by the
-chat's sources panel (rag/ui.py) and the Briefing tab (rag/ui_reports.py)."""
+chat's sources panel (rag/app/ui.py) and the Briefing tab (rag/app/ui_reports.py)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from rag.ingest import readers
 from rag.paths import shown_name
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
-BINARY_SUFFIXES = (".pdf", ".docx")  # read by rag.readers from their bytes, not decoded as text
+BINARY_SUFFIXES = (".pdf", ".docx")  # read by rag.ingest.readers from their bytes, not decoded as text
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a news article is KBs; larger files are almost surely not articles
 _DATE_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b\s*", re.IGNORECASE)
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")

@@ -21,7 +21,7 @@ BACKENDS = ("auto", "onnx", "torch")
 class Embedder:
     """Thread-safe wrapper: normalised vectors, so a dot product is the cosine similarity.
 
-    ``backend``: ``onnx`` (the bundled weights exported once to ONNX, see :mod:`rag.onnx_model`), ``torch``
+    ``backend``: ``onnx`` (the bundled weights exported once to ONNX, see :mod:`rag.ingest.onnx_model`), ``torch``
     (sentence-transformers) or ``auto`` (ONNX when it can be prepared, else torch; both give the same vectors).
     ``threads``: intra-op threads for the model (0: the runtime's default, every core)."""
 

@@ -1,7 +1,7 @@
 """Readers for saved web pages, PDF and Word files: canonical text and the document's own metadata.
 
 Each reader returns a ``Parsed``: the canonical text (every citation offset points into it) and the title, author
-and date the file itself gives. Plain text and Markdown stay in ``rag.documents`` (their canonical text is the
+and date the file itself gives. Plain text and Markdown stay in ``rag.ingest.documents`` (their canonical text is the
 file's own text).
 
 - Web pages: trafilatura (Apache-2.0; publication dates through htmldate) keeps the article's main text and drops

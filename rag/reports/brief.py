@@ -2,12 +2,12 @@
 
 The topic and a few sub-queries derived from it ("... when", "... said", "... denied", "... figures") are
 retrieved with the ordinary retriever; every sentence of the retrieved passages is scored by its closeness to
-the topic (rag/relevance.py, where a learned judge can take over); the sections pick from them: summary
+the topic (rag/reports/relevance.py, where a learned judge can take over); the sections pick from them: summary
 (distinct, standing alone, articles' opening lines first), facts (with quantities), timeline (events of the
-topic, date phrases resolved by rag/dates.py, background years left out), who's who (name-role appositions, one
+topic, date phrases resolved by rag/reports/dates.py, background years left out), who's who (name-role appositions, one
 entry per person), conflicting accounts (articles giving different values for one fact; denials beside the
 affirmative statement they deny), open questions (undated events, what the sources say is unclear, the listed
-conflicts). Every item is verified against its citation with rag/verify.py's Verifier.
+conflicts). Every item is verified against its citation with rag/answer/verify.py's Verifier.
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def _rest_of(parts: Components, hits: list[Hit], doc_ids: list[str]) -> list[Hit
 
 def _score(parts: Components, topic: str, spans: list[tuple[Hit, int, int, str]],
            articles: dict[str, float] | None = None) -> list[Sent]:
-    """Each sentence's relevance to the topic (rag/relevance.py); ``articles``: how much each article is about
+    """Each sentence's relevance to the topic (rag/reports/relevance.py); ``articles``: how much each article is about
     the topic (its best sentence's similarity), computed from these sentences when not given."""
     if not spans:
         return []
@@ -438,7 +438,7 @@ def _trim_role(role: str, start: int) -> tuple[str, int]:
 
 
 def _conflicts(parts: Components, pool: list[Sent], cites: _Citations) -> list[Conflict]:
-    """Where the sources disagree: two articles giving different values for the same fact (rag/relevance.py's
+    """Where the sources disagree: two articles giving different values for the same fact (rag/reports/relevance.py's
     value_conflict), and denials beside the account they deny. Statements that agree are never listed."""
     relevant = list({id(s): s for s in [*_relevant(pool), *_focused(pool)]}.values())
     # The other side of a disagreement need only be about the topic at all: it repeats a relevant fact.

@@ -157,7 +157,7 @@ def briefing_docx(b: Briefing) -> bytes:
 
 
 def conversation_docx(turns: list[Any], when: datetime | None = None) -> bytes:
-    """A chat (``rag.ui.Turn`` list) as a Word document: each question, its answer, one footnote per citation."""
+    """A chat (``rag.app.ui.Turn`` list) as a Word document: each question, its answer, one footnote per citation."""
     when = when or datetime.now()
     w = _Writer("citable conversation")
     w.doc.add_heading("citable conversation", level=0)

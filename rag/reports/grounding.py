@@ -1,6 +1,6 @@
 """Grounding check: each sentence of a text is a claim, labelled against the best evidence in the corpus.
 
-supported: a retrieved passage supports it by the same checks as a generated answer (rag/verify.py: facts
+supported: a retrieved passage supports it by the same checks as a generated answer (rag/answer/verify.py: facts
 present, negation agrees, meaning close); contradicted: the closest evidence speaks of the same thing (close in
 meaning, most of the claim's other words present) but states a different number, date or name, or negates it;
 not_found: nothing close enough.

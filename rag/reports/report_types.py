@@ -15,7 +15,7 @@ class Item:
 
     text: str
     citations: list[int]
-    supported: bool = True  # verified against its citations (rag/verify.py)
+    supported: bool = True  # verified against its citations (rag/answer/verify.py)
     problems: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:

@@ -182,7 +182,7 @@ class Catalog:
             "SELECT COUNT(*) FROM passages").fetchone()[0]
 
     def sentence_vectors(self, pids: Iterable[str], version: int) -> dict[str, bytes]:
-        """pid -> stored sentence vectors (see :mod:`rag.sentence_vectors`) of the given version."""
+        """pid -> stored sentence vectors (see :mod:`rag.ingest.sentence_vectors`) of the given version."""
         return dict(self._by_pids("SELECT pid, vecs FROM sentence_vectors WHERE version=? AND pid IN ({})", pids,
                                   version))
 

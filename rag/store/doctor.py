@@ -1,8 +1,8 @@
 """`rag doctor [--repair]`: one line per disagreement or damaged file of the index, and the repairs.
 
-A damaged file (rag.index.DamagedStore) is moved aside, never deleted, and rebuilt: Chroma's vectors from the
+A damaged file (rag.store.index.DamagedStore) is moved aside, never deleted, and rebuilt: Chroma's vectors from the
 catalog, the catalog from the source files the vectors name. Everything else is what ``rag ingest`` repairs
-anyway (rag/health.py), so ``--repair`` runs an ingest of no new files.
+anyway (rag/store/health.py), so ``--repair`` runs an ingest of no new files.
 """
 
 from __future__ import annotations

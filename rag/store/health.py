@@ -1,7 +1,7 @@
 """The index checks itself: catalog passages, Chroma vectors, the BM25 files and the sentence vectors agree.
 
 The catalog is the source of truth; every other store can be rebuilt from it: missing vectors are re-embedded
-from the passages' text (``rag.ingest.restore_vectors``), BM25 is rebuilt, sentence vectors are recomputed.
+from the passages' text (``rag.store.ingestion.restore_vectors``), BM25 is rebuilt, sentence vectors are recomputed.
 ``rag ingest`` does so on every run,
 ``rag doctor --repair`` on demand. Until then an answer says that dense retrieval is degraded
 (:func:`dense_warning`, a count comparison cheap enough for every question). A catalog that was emptied or

@@ -1,7 +1,7 @@
 """The index: catalog (SQLite, source of truth), vectors (Chroma) and BM25, opened together.
 
 Local mode: everything lives in the index folder. Server mode (``settings.chroma_url``): the Chroma server holds
-the vectors *and* the catalog (:class:`rag.vectors.RemoteCatalog`); the index folder holds this host's copy of
+the vectors *and* the catalog (:class:`rag.store.vectors.RemoteCatalog`); the index folder holds this host's copy of
 the catalog and its BM25 index, refreshed whenever the server's generation token changes.
 """
 

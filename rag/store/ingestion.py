@@ -3,7 +3,7 @@
 Order of writes, so that an interrupted run leaves the previous index usable and a re-run completes it:
 vectors are added first (under ids unique to the content), then the catalog swaps the document in one
 transaction (server mode: the document's record on the Chroma server first, then the local copy; see
-``rag.index``), then the replaced vectors are deleted. Vectors with no catalog row are never returned and are
+``rag.store.index``), then the replaced vectors are deleted. Vectors with no catalog row are never returned and are
 removed at the start of the next ingest.
 """
 
@@ -36,7 +36,7 @@ class IngestReport:
     removed: int = 0
     passages: int = 0
     restored: int = 0  # passages whose missing vectors were re-embedded from the catalog
-    recovered: int = 0  # files read again because the catalog had lost them (see rag/health.py)
+    recovered: int = 0  # files read again because the catalog had lost them (see rag/store/health.py)
     warnings: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     seconds: float = 0.0
