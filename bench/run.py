@@ -8,6 +8,11 @@ figures is given beside the baseline's measured in the same run, as a ratio.
     python bench/run.py [--articles 300] [--index /tmp/idx_bbc] [--target 100000] [--only STAGE ...]
 
 Stages:
+- ``ingest_cold``: the headline. Each system as a fresh process, start to finish (imports, model load, reading,
+  chunking, embedding, writing; ours with its sentence vectors): ``rag --index DIR ingest CORPUS`` against
+  ``python -m rag.evaluation.baseline build CORPUS DIR``, on the ``--articles`` subset and on the whole BBC corpus,
+  in the same run
+  (the order alternates so that drift in the machine's load does not favour one side).
 - ``ingest_ours`` / ``ingest_baseline``: the same deterministic subset of BBC articles (every n-th file of the
   sorted corpus), model loaded and warmed beforehand; chunks/s (to searchable, and including our last phase,
   the sentence vectors for answers) and tokens/s (tokens offered to the model, and tokens it actually reads:
@@ -23,6 +28,8 @@ Stages:
 - ``cold``: ``rag --help`` and ``rag --index IDX ask Q --mode extractive`` as fresh processes (start to answer),
   with the ONNX and the torch backend; the baseline's ``rag/evaluation/baseline.py search`` (start to top-k; it has no
   answerer) on the 10k collection.
+- ``app``: ``rag serve`` on a fresh ``seeds/`` index as a fresh process: seconds until it answers HTTP, then the
+  first and the second question through the HTTP API (``POST /api/ask``); and a cold ``rag ask`` on that index.
 - ``warm``: in-process ``Engine.ask(mode="extractive")`` over the BBC dev questions after one warm-up question,
   again with the sentence vectors ignored (embedded at question time, as before they were stored), then a
   cProfile pass over a few of them (``bench/results/profile_warm_ask.txt``).
@@ -50,7 +57,7 @@ ROOT = HERE.parent
 RESULTS = HERE / "results"
 BBC = ROOT.parent / "shared" / "corpora" / "bbc"
 QUESTIONS = ROOT.parent / "shared" / "eval" / "bbc_dev.jsonl"
-STAGES = ["ingest_ours", "ingest_baseline", "query_10k", "query_100k", "cold", "warm"]
+STAGES = ["ingest_cold", "ingest_ours", "ingest_baseline", "query_10k", "query_100k", "cold", "app", "warm"]
 MODEL_WINDOW = 254  # word pieces the model reads besides [CLS] and [SEP]
 NOISE_SIGMA = 0.01
 BRIEF_TOPICS = ["Yukos and the Russian tax dispute", "airline job cuts"]
@@ -126,12 +133,7 @@ class Counting:
 # -- stages ----------------------------------------------------------------------------------------------
 def stage_ingest(which: str, args: argparse.Namespace, work: Path) -> dict:
     files = subset(args.articles)
-    corpus = work / "subset"
-    if not corpus.exists():
-        for f in files:
-            dst = corpus / f.relative_to(BBC)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(f, dst)
+    corpus = _subset_dir(args, work)
     emb = Counting(embedder("auto" if which == "ours" else "torch"))
     t0 = time.perf_counter()
     sentence_seconds = 0.0
@@ -162,6 +164,106 @@ def stage_ingest(which: str, args: argparse.Namespace, work: Path) -> dict:
             "offered_tokens_per_s": round(offered / seconds, 1),
             "subset": f"every {max(1, len(sorted(BBC.rglob('*.txt'))) // args.articles)}-th file of the sorted "
                       f"BBC corpus, first {args.articles}"}
+
+
+def _subset_dir(args: argparse.Namespace, work: Path) -> Path:
+    corpus = work / "subset"
+    if not corpus.exists():
+        for f in subset(args.articles):
+            dst = corpus / f.relative_to(BBC)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, dst)
+    return corpus
+
+
+def stage_ingest_cold(args: argparse.Namespace, work: Path) -> dict:
+    rag = str(Path(sys.executable).with_name("rag"))
+    out: dict[str, Any] = {}
+    for n, (name, corpus) in enumerate((("subset", _subset_dir(args, work)), ("full", BBC))):
+        runs: dict[str, dict] = {}
+        for system in (("baseline", "ours") if n % 2 == 0 else ("ours", "baseline")):
+            dst = work / f"cold_{system}_{name}"
+            cmd = ([rag, "--index", str(dst), "ingest", str(corpus)] if system == "ours"
+                   else [sys.executable, "-m", "rag.evaluation.baseline", "build", str(corpus), str(dst)])
+            seconds, code, mb = _timed(cmd, cwd=ROOT)
+            if code != 0:
+                raise SystemExit(f"bench: {system} ingest of {corpus} failed (exit {code})")
+            runs[system] = {"seconds": round(seconds, 2), "peak_rss_mb": mb, **_ingested(system, dst)}
+            shutil.rmtree(dst, ignore_errors=True)
+        files = sum(1 for f in corpus.rglob("*.txt"))
+        out[name] = {"files": files, **runs,
+                     "speedup": ratio(runs["baseline"]["seconds"], runs["ours"]["seconds"])}
+    out["note"] = ("wall time of a fresh process until the index is complete; ours includes every sentence's "
+                   "vector and embeds every word, the starter's 1,024-token chunks are cut to the model's 256 word "
+                   "pieces; speedup = baseline seconds / ours")
+    return out
+
+
+def _ingested(system: str, dst: Path) -> dict:
+    """What a finished run holds: passages (ours) or chunks (the starter's) and, for ours, sentence vectors."""
+    import sqlite3
+
+    if system == "ours":
+        conn = sqlite3.connect(dst / "catalog.sqlite")
+        try:
+            return {"passages": conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0],
+                    "passages_with_sentence_vectors": conn.execute(
+                        "SELECT COUNT(*) FROM sentence_vectors").fetchone()[0]}
+        finally:
+            conn.close()
+    from rag.store.vectors import open_chroma
+
+    return {"chunks": open_chroma(dst).get_collection("baseline").count()}
+
+
+def stage_app(args: argparse.Namespace, work: Path) -> dict:
+    import socket
+    import urllib.request
+
+    rag = str(Path(sys.executable).with_name("rag"))
+    index = work / "seeds_index"
+    if not (index / "catalog.sqlite").exists():
+        subprocess.run([rag, "--index", str(index), "ingest", str(ROOT / "seeds")], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cold = [_timed([rag, "--index", str(index), "ask", "Who is Colin Kahl?", "--mode", "extractive"])[0]
+            for _ in range(args.cold_runs)]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
+    env.update(RAG_INDEX_DIR=str(index), RAG_PORT=str(port))
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([rag, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/openapi.json", timeout=1).read()  # the UI and the API
+                break
+            except OSError:
+                if proc.poll() is not None or time.perf_counter() - t0 > 120:
+                    raise SystemExit("bench: rag serve did not start") from None
+                time.sleep(0.05)
+        ready = time.perf_counter() - t0
+
+        def ask(q: str) -> float:
+            req = urllib.request.Request(f"{url}/api/ask", data=json.dumps({"question": q, "mode": "extractive"})
+                                         .encode(), headers={"Content-Type": "application/json"})
+            t = time.perf_counter()
+            body = json.loads(urllib.request.urlopen(req, timeout=60).read())
+            assert "answer" in body, body
+            return time.perf_counter() - t
+
+        first = ask("Who is Colin Kahl?")
+        nxt = [ask(q) for q in ("When did Musk and Putin first speak?", "What is Starlink?", "Who is Colin Kahl?")]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    warm = sorted(nxt)[len(nxt) // 2]
+    return {"ready_seconds": round(ready, 2), "first_answer_ms": round(1000 * first, 1),
+            "next_answer_p50_ms": round(1000 * warm, 1), "first_to_next": ratio(first, warm),
+            "cold_rag_ask_seeds": lat(cold), "targets": {"first_to_next": 2.0, "cold_rag_ask_seconds": 2.0},
+            "met": first <= 2 * warm and pct(cold, 50) < 2000}
 
 
 def _records(index_dir: Path) -> tuple[list[tuple], dict[str, tuple], dict[str, list]]:
@@ -453,6 +555,10 @@ def run_stage(name: str, args: argparse.Namespace, work: Path) -> dict:
 
 def summarise(r: dict) -> dict:
     s: dict[str, Any] = {}
+    if r.get("ingest_cold"):
+        s["ingest_cold"] = r["ingest_cold"]
+    if r.get("app"):
+        s["app"] = r["app"]
     io_, ib = r.get("ingest_ours"), r.get("ingest_baseline")
     if io_ and ib:
         s["ingest"] = {k: {"ours": io_[k], "baseline": ib[k], "ratio": ratio(io_[k], ib[k])}
@@ -547,7 +653,7 @@ def plot(s: dict, path: Path) -> None:
 
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="bench/run.py")
-    p.add_argument("--articles", type=int, default=150, help="BBC articles ingested by both systems")
+    p.add_argument("--articles", type=int, default=300, help="BBC articles ingested by both systems")
     p.add_argument("--index", default=os.environ.get("BENCH_INDEX", "/tmp/idx_bbc"), help="a full BBC index")
     p.add_argument("--target", type=int, default=100_000, help="passages of the large collection")
     p.add_argument("--cold-runs", type=int, default=3)
@@ -560,7 +666,8 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if args.stage:
         work = Path(args.work)
-        fn = {"ingest_ours": lambda: stage_ingest("ours", args, work),
+        fn = {"ingest_cold": lambda: stage_ingest_cold(args, work), "app": lambda: stage_app(args, work),
+              "ingest_ours": lambda: stage_ingest("ours", args, work),
               "ingest_baseline": lambda: stage_ingest("baseline", args, work),
               "query_10k": lambda: stage_query("10k", args, work),
               "query_100k": lambda: stage_query("100k", args, work),

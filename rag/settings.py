@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     embed_backend: Literal["auto", "onnx", "torch"] = _setting(
         "auto", "`onnx` (the bundled weights exported once to ONNX: same vectors, faster, no torch at start-up), "
         "`torch` (sentence-transformers), or `auto` (ONNX when it can be prepared, else torch)", shown="`auto`")
+    embed_precision: Literal["int8", "fp32"] = _setting(
+        "int8", "ONNX backend: `int8` (weights quantized once from the bundled model, per channel; ~1.9x faster, "
+        "cosine to fp32 0.994 on BBC passages) or `fp32`", shown="`int8`")
     threads: int = _setting(0, "model threads for bulk embedding (ingest); 0 = every core. One question is always "
                                "embedded on one thread (fastest measured)", ge=0)
     sentence_vectors: bool = _setting(

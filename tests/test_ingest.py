@@ -5,9 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 from conftest import BBC, ROOT, file_text, make_engine, require
 
-from rag.ingest.sentence_vectors import texts_for
+from rag.ingest import sentence_vectors
 from rag.store.ingestion import embed_text
 
 
@@ -37,20 +38,22 @@ def _stored(engine, doc_id: str) -> dict:  # noqa: ANN001
 
 
 def _texts_of(engine, doc_id: str) -> set[str]:  # noqa: ANN001
-    """Every text ingest embeds for a document: its passages, then their sentences (both with the title, or the
-    lead line that stands in for a missing headline)."""
+    """Every text ingest embeds for a document: its passages with the title, or the lead line that stands in for a
+    missing headline (their sentences' vectors come from the same pass)."""
     cat = engine.index().catalog
     title = next(d.context or d.title for d in cat.docs() if d.doc_id == doc_id)
     passages = cat.passages(cat.pids_of(doc_id)).values()
-    return {embed_text(title or "", p.text) for p in passages} | {t for p in passages for t in texts_for(title, p.text)}
+    return {embed_text(title or "", p.text) for p in passages}
 
 
 def test_editing_one_file_re_embeds_only_it(tmp_path: Path, corpus: Path, monkeypatch):  # noqa: ANN001
     engine = make_engine(tmp_path / "index")
     engine.ingest([corpus])
     embedded: list[str] = []  # what the real model is given from here on
-    real_embed = engine.embedder.embed
+    real_embed, real_spans = engine.embedder.embed, engine.embedder.embed_spans
     monkeypatch.setattr(engine.embedder, "embed", lambda texts: embedded.extend(texts) or real_embed(texts))
+    monkeypatch.setattr(engine.embedder, "embed_spans",
+                        lambda texts, spans: embedded.extend(texts) or real_spans(texts, spans))
     docs = {Path(d.source).name: d.doc_id for d in engine.index().catalog.docs()}
     other, edited_id = docs["000_1d78f71aed52c027.txt"], docs["004_b1b54881a5237c4c.txt"]
     other_before, edited_before = _stored(engine, other), _stored(engine, edited_id)
@@ -146,3 +149,31 @@ def test_bbc_corpus_ingests_all_but_the_one_non_utf8_file(bbc_engine):
     n_docs, n_passages = bbc_engine.index().catalog.count()
     assert n_passages == bbc_engine.index().vectors.count()
     assert BBC.is_dir()
+
+
+def test_an_identical_file_is_not_embedded_again(tmp_path: Path, monkeypatch):  # noqa: ANN001
+    """Its passages get the first file's vectors (and sentence vectors), read back from the store."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    article = BBC / "business" / "001.txt"
+    require(article.exists(), "the BBC corpus (../shared/corpora/bbc)")
+    shutil.copyfile(article, corpus / "a.txt")
+    shutil.copyfile(article, corpus / "z_copy.txt")
+    engine = make_engine(tmp_path / "index")
+    embedded: list[str] = []
+    real = engine.embedder.embed_spans
+    monkeypatch.setattr(engine.embedder, "embed_spans",
+                        lambda texts, spans: embedded.extend(texts) or real(texts, spans))
+    report = engine.ingest([corpus])
+    assert report.added == 2 and len(report.duplicates) == 1
+    cat = engine.index().catalog
+    docs = {Path(d.source).name: d.doc_id for d in cat.docs()}
+    first, copy = (sorted(cat.pids_of(docs[n]), key=lambda p: int(p.rsplit("-", 1)[1]))
+                   for n in ("a.txt", "z_copy.txt"))
+    assert len(embedded) == len(first) == len(copy) > 0  # one file's passages went through the model
+    vecs = engine.index().vectors.vectors(first + copy)
+    for a, b in zip(first, copy, strict=True):
+        np.testing.assert_array_equal(vecs[a], vecs[b])
+    blobs = cat.sentence_vectors(first + copy, sentence_vectors.VERSION)
+    assert all(blobs[a] == blobs[b] for a, b in zip(first, copy, strict=True))
+    assert engine.search("Time Warner profits", k=2)  # and both are searchable

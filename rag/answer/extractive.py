@@ -91,8 +91,9 @@ def score_sentences(question: str, hits: list[Hit], embedder: Embedder, lex: Lex
 
 def _similarities(q_vec: np.ndarray, spans: list[tuple], embedder: Embedder,
                   stored: StoredVectors | None) -> np.ndarray:
-    """Cosine of the question and each "title. sentence" (many answers, "It was developed by Intel.", need
-    the subject the title gives): from the stored vectors where they match the passage, else embedded now."""
+    """Cosine of the question and each sentence read in its passage, after the title (many answers, "It was
+    developed by Intel.", need the subject): from the stored vectors where they match the passage, else computed
+    now (see rag.ingest.sentence_vectors)."""
     blobs = stored(sorted({h.pid for h, *_ in spans})) if stored else {}
     hits = {h.pid: h for h, *_ in spans}
     # Stored vectors count only when they align with the passage's sentences (a stale row never misleads).
@@ -105,9 +106,12 @@ def _similarities(q_vec: np.ndarray, spans: list[tuple], embedder: Embedder,
             sims[j] = float(vecs[h.pid][i] @ q_vec)
         else:
             missing.append(j)
-    if missing:
-        texts = [sentence_vectors.with_title(spans[j][0].title, spans[j][3]) for j in missing]
-        sims[missing] = embedder.embed(texts) @ q_vec
+    if missing:  # computed now as ingest stores them: from one pass over each passage
+        todo = {spans[j][0].pid: spans[j][0] for j in missing}
+        blobs = sentence_vectors.compute(embedder, [(pid, h.title, h.text) for pid, h in todo.items()])
+        fresh = {pid: sentence_vectors.decode(blob, embedder.dim) for pid, blob in blobs.items()}
+        for j in missing:
+            sims[j] = float(fresh[spans[j][0].pid][spans[j][-1]] @ q_vec)
     return sims
 
 

@@ -3,10 +3,10 @@
 - ``answers(question, candidate sentences)``: does this sentence (in its passage and article) answer the question?
 - ``supports(claim, evidence)``: does this evidence span state the claim?
 
-``answers`` is a small gradient-boosted model (LightGBM) over the features of rag/answer/judge_features.py; ``supports``
-a logistic regression over the article-level ones. Both are trained here on CPU by ``make judge``
-(rag/app/judge_train.py) and committed as text under ``rag/models/``; their thresholds were chosen on held-out folds
-for a stated target, not by hand (see ``judge.json``).
+``answers`` is a small gradient-boosted model (trained with LightGBM, evaluated by rag/answer/trees.py) over the
+features of rag/answer/judge_features.py; ``supports`` a logistic regression over the article-level ones. Both are
+trained here on CPU by ``make judge`` (rag/app/judge_train.py) and committed as text under ``rag/models/``; their
+thresholds were chosen on held-out folds for a stated target, not by hand (see ``judge.json``).
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from importlib import resources
 import numpy as np
 
 from rag.answer.judge_features import ANSWER_FEATURES, SUPPORT_FEATURES
+from rag.answer.trees import TreeModel
 
 MODEL_PACKAGE = "rag.models"
 
 
 @dataclass(frozen=True)
 class Judge:
-    answer_model: object  # lightgbm.Booster
+    answer_model: object  # rag.answer.trees.TreeModel, or a lightgbm.Booster while training (the same predict())
     support_model: dict | None  # a logistic regression as plain numbers
     answer_threshold: float
     support_threshold: float
@@ -50,10 +51,9 @@ def logistic(model: dict, X: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(z @ np.asarray(model["coef"]) + model["intercept"])))
 
 
-def booster(model_text: str):  # noqa: ANN201
-    import lightgbm
-
-    return lightgbm.Booster(model_str=model_text)
+def booster(model_text: str) -> TreeModel:
+    """The answer model from LightGBM's text dump, evaluated without importing LightGBM (see rag/answer/trees.py)."""
+    return TreeModel.from_text(model_text)
 
 
 @lru_cache(maxsize=1)

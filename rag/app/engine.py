@@ -26,7 +26,7 @@ from rag.reports.grounding import check_text, claims_in
 from rag.reports.report_types import Briefing, CheckReport
 from rag.settings import Settings
 from rag.store.health import dense_warning
-from rag.store.index import Index, damaged
+from rag.store.index import Index, NoIndex, damaged
 from rag.store.ingestion import IngestReport, Progress, ingest, remove_documents
 
 
@@ -46,7 +46,8 @@ class Engine:
         with self._lock:
             if self._embedder is None:
                 self._embedder = get_embedder(self.settings.embed_batch, self.settings.embed_backend,
-                                               self.settings.threads, self.settings.cache_dir)
+                                               self.settings.threads, self.settings.cache_dir,
+                                               self.settings.embed_precision)
             return self._embedder
 
     @property
@@ -62,6 +63,16 @@ class Engine:
             if self._index is None:
                 self._index = Index(self.settings, create=create)
             return self._index
+
+    def warm_up(self) -> None:
+        """Load what a question touches (the model, Chroma, BM25, the judge and their imports) by answering one, so
+        that the first user's answer is as fast as the next. Without an index there is nothing more to load."""
+        self.embedder  # noqa: B018 - loads the model
+        try:
+            if self.index().catalog.docs():
+                self.ask("What happened?", mode="extractive")
+        except NoIndex:
+            pass
 
     def retriever(self) -> Retriever:
         return Retriever(self.index(), self.embedder, self.settings)

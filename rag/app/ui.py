@@ -546,7 +546,7 @@ def _report_css() -> str:
 def serve(settings: Settings) -> None:
     kwargs = launch_kwargs(settings)  # a bad RAG_AUTH fails here, before anything loads
     engine = Engine(settings)
-    engine.embedder  # noqa: B018 - load the model now, not during the first user's question
+    engine.warm_up()  # the model, the index and the judge load now, not during the first user's question
     app = build_app(settings, engine)
     app.queue(default_concurrency_limit=max(1, settings.concurrency))
     server_app, _, _ = app.launch(**kwargs, prevent_thread_lock=True)

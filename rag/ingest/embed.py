@@ -23,10 +23,12 @@ class Embedder:
 
     ``backend``: ``onnx`` (the bundled weights exported once to ONNX, see :mod:`rag.ingest.onnx_model`), ``torch``
     (sentence-transformers) or ``auto`` (ONNX when it can be prepared, else torch; both give the same vectors).
-    ``threads``: intra-op threads for the model (0: the runtime's default, every core)."""
+    ``threads``: intra-op threads for the model (0: the runtime's default, every core).
+    ``precision``: ``int8`` (the ONNX model's weights quantized, ~1.9x faster, cosine to fp32 ~0.994) or ``fp32``;
+    the torch backend is always fp32."""
 
     def __init__(self, batch_size: int = 64, backend: str = "auto", threads: int = 0,
-                 cache_dir: Path | None = None) -> None:
+                 cache_dir: Path | None = None, precision: str = "int8") -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown embedding backend {backend!r} (use one of {', '.join(BACKENDS)})")
         os.environ["HF_HUB_OFFLINE"] = "1"
@@ -36,6 +38,7 @@ class Embedder:
         from rag.ingest.onnx_model import load_tokenizer
 
         self.batch_size = batch_size
+        self.precision = precision
         self._counter = load_tokenizer(None)
         self._encode = self._load(backend, threads, cache_dir or default_cache_dir())
         self._lock = threading.Lock()
@@ -47,14 +50,14 @@ class Embedder:
             from rag.ingest.onnx_model import ExportFailed, prepare
 
             try:
-                model = prepare(cache_dir, MAX_TOKENS, threads)
+                model = prepare(cache_dir, MAX_TOKENS, threads, self.precision)
                 self.backend, self._onnx = "onnx", model
                 return lambda texts: model.encode(texts, self.batch_size)
             except (ExportFailed, OSError) as e:
                 if backend == "onnx":
                     raise
                 print(f"citable: using the torch embedding backend ({e})", file=sys.stderr)
-        self.backend = "torch"
+        self.backend, self.precision = "torch", "fp32"
         return _torch_encoder(self, threads)
 
     def tokens(self, texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
@@ -67,7 +70,38 @@ class Embedder:
                 return self._onnx.tokens(texts, self.batch_size)
             return self._torch_tokens(texts)
 
-    def _torch_tokens(self, texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
+    def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector (as :meth:`embed`) and, from the same pass, one vector per character span of it: the
+        mean of the span's contextual word-piece vectors ("late chunking"). Ingest gets a passage's vector and its
+        sentences' vectors for the price of one. A span past the model's window is embedded on its own."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        with self._lock:
+            if getattr(self, "_onnx", None) is not None:
+                vecs, parts = self._onnx.encode_spans(texts, spans, self.batch_size)
+            else:
+                vecs, parts = self._torch_spans(texts, spans)
+        unread = [(i, k) for i, p in enumerate(parts) for k in range(len(p)) if not p[k].any()]
+        if unread:
+            for (i, k), v in zip(unread, self.embed([texts[i][slice(*spans[i][k])] for i, k in unread]),
+                                 strict=True):
+                parts[i][k] = v
+        return vecs, parts
+
+    def _torch_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list]:
+        from rag.ingest.onnx_model import pool_spans
+
+        hidden = self._torch_hidden(texts)
+        vecs, parts = [], []
+        for enc, h, sp in zip(self._counter.encode_batch(texts), hidden, spans, strict=True):
+            n = len(h)
+            v = h.mean(0)
+            vecs.append(v / max(float(np.linalg.norm(v)), 1e-12))
+            parts.append(pool_spans(h, enc.offsets[:n], enc.special_tokens_mask[:n], sp))
+        return np.stack(vecs).astype(np.float32), parts
+
+    def _torch_hidden(self, texts: list[str]) -> list[np.ndarray]:
+        """The last hidden state of each text's word pieces, [CLS] and [SEP] included (no padding)."""
         if getattr(self, "_st", None) is None:
             from sentence_transformers import SentenceTransformer
 
@@ -77,9 +111,13 @@ class Embedder:
             self._st.max_seq_length = MAX_TOKENS
         vecs = self._st.encode(texts, output_value="token_embeddings", convert_to_numpy=False,
                                show_progress_bar=False)
+        return [v.float().numpy() for v in vecs]
+
+    def _torch_tokens(self, texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
+        vecs = self._torch_hidden(texts)
         out = []
         for enc, v in zip(self._counter.encode_batch(texts), vecs, strict=True):
-            v = v.float().numpy()[1:-1]  # without [CLS] and [SEP]
+            v = v[1:-1]  # without [CLS] and [SEP]
             out.append((enc.tokens[1:len(v) + 1], v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)))
         return out
 
@@ -135,9 +173,9 @@ def default_cache_dir() -> Path:
 
 @lru_cache(maxsize=4)
 def get_embedder(batch_size: int = 64, backend: str = "auto", threads: int = 0,
-                 cache_dir: Path | None = None) -> Embedder:
+                 cache_dir: Path | None = None, precision: str = "int8") -> Embedder:
     """One model per process: loading it costs seconds."""
-    return Embedder(batch_size, backend, threads, cache_dir)
+    return Embedder(batch_size, backend, threads, cache_dir, precision)
 
 
 def llama_embedding(embedder: Embedder) -> Any:

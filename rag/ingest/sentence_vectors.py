@@ -1,9 +1,12 @@
 """Per-sentence vectors of every passage, computed at ingest so that answering a question embeds one text.
 
-The extractive answerer compares the question with each sentence of the retrieved passages, embedded with
-its article's title ("title. sentence"). Embedding ~40 sentences per question cost ~1 s on 2 cores; stored
-here (float16, one blob per passage, aligned with ``sentence_spans(passage)``) they cost a lookup.
-Passages without stored vectors (an index from an older version, server mode) are embedded on the fly.
+The extractive answerer compares the question with each sentence of the retrieved passages. A sentence's vector
+is pooled from the contextual word-piece vectors of the model's pass over its whole passage (with the article's
+title in front): "late chunking" (Günther et al. 2024, arXiv 2409.04701). One pass gives the passage's vector and
+its sentences' vectors, where embedding every "title. sentence" again used to cost as much as the passages; and
+a sentence is read in its context ("It was developed by Intel." knows what "it" is).
+Stored as float16, one blob per passage, aligned with ``sentence_spans(passage)``. Passages without stored vectors
+(an index from an older version, server mode) are computed on the fly the same way.
 """
 
 from __future__ import annotations
@@ -13,30 +16,37 @@ import numpy as np
 from rag.ingest.embed import Embedder
 from rag.text import sentence_spans
 
-VERSION = 2  # bump when sentence_spans or with_title change: older rows are then ignored and recomputed
+VERSION = 3  # bump when sentence_spans, embed_text or the pooling change: older rows are then ignored, recomputed
 
 
-def with_title(title: str | None, sentence: str) -> str:
-    """What is embedded for a sentence: many answers ("It was developed by Intel.") need the title's subject."""
-    return f"{title}. {sentence}" if title and not sentence.startswith(title) else sentence
+def embed_text(title: str | None, passage: str) -> str:
+    """What is embedded for a passage: its article's title gives it context, unless already inside."""
+    return passage if not title or passage.startswith(title) else f"{title}\n{passage}"
 
 
-def texts_for(title: str | None, passage: str) -> list[str]:
-    return [with_title(title, passage[a:b]) for a, b in sentence_spans(passage)]
+def layout(title: str | None, passage: str) -> tuple[str, list[tuple[int, int]]]:
+    """The passage's embedded text and its sentences' character spans in that text."""
+    text = embed_text(title, passage)
+    shift = len(text) - len(passage)
+    return text, [(a + shift, b + shift) for a, b in sentence_spans(passage)]
+
+
+def embed_passages(embedder: Embedder, passages: list[tuple[str, str | None, str]]
+                   ) -> tuple[np.ndarray, dict[str, bytes]]:
+    """For (pid, title, passage text) triples: the passages' vectors (rows in order) and, from the same model
+    pass, pid -> float16 blob of its sentences' vectors."""
+    texts, spans = [], []
+    for _, title, text in passages:
+        t, s = layout(title, text)
+        texts.append(t)
+        spans.append(s)
+    vecs, parts = embedder.embed_spans(texts, spans)
+    return vecs, {pid: p.astype(np.float16).tobytes() for (pid, _, _), p in zip(passages, parts, strict=True)}
 
 
 def compute(embedder: Embedder, passages: list[tuple[str, str | None, str]]) -> dict[str, bytes]:
     """pid -> float16 blob of its sentences' vectors, for (pid, title, passage text) triples."""
-    texts, owners = [], []
-    for pid, title, text in passages:
-        for t in texts_for(title, text):
-            texts.append(t)
-            owners.append(pid)
-    vecs = embedder.embed(texts).astype(np.float16)
-    out: dict[str, list[np.ndarray]] = {pid: [] for pid, _, _ in passages}
-    for pid, v in zip(owners, vecs, strict=True):
-        out[pid].append(v)
-    return {pid: np.stack(vs).tobytes() if vs else b"" for pid, vs in out.items()}
+    return embed_passages(embedder, passages)[1]
 
 
 def decode(blob: bytes, dim: int) -> np.ndarray:

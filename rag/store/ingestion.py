@@ -12,13 +12,17 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from rag.ingest import sentence_vectors
 from rag.ingest.chunk import Passage, chunk_spans, make_passages
 from rag.ingest.documents import BadFile, Document, find_files, read_document
 from rag.ingest.embed import Embedder
+from rag.ingest.sentence_vectors import embed_text
 from rag.settings import Settings
 from rag.store import health
 from rag.store.index import Index
@@ -40,7 +44,7 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    sentence_seconds: float = 0.0  # of ``seconds``: embedding each passage's sentences for the answerer (last)
+    sentence_seconds: float = 0.0  # of ``seconds``: sentence vectors of passages that lacked them (an older index)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -52,8 +56,9 @@ class IngestReport:
             repaired += f"{self.recovered} files read again (the catalog had lost them); "
         return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed; "
                 f"{self.passages} passages embedded; {repaired}{len(self.warnings)} skipped; "
-                f"{len(self.duplicates)} identical to another file; {self.seconds:.1f}s "
-                f"({self.sentence_seconds:.1f}s of it embedding sentences for answers)")
+                f"{len(self.duplicates)} identical to another file; {self.seconds:.1f}s" +
+                (f" ({self.sentence_seconds:.1f}s of it embedding sentences of older passages for answers)"
+                 if self.sentence_seconds >= 0.05 else ""))
 
 
 def ingest(paths: list[Path], settings: Settings, embedder: Embedder, prune: bool = False,
@@ -86,18 +91,12 @@ def ingest(paths: list[Path], settings: Settings, embedder: Embedder, prune: boo
             if dup != doc.source:
                 report.duplicates.append(f"{f}: same content as {dup}")
             todo.append(doc)
-        done = 0
-        for i in range(0, len(todo), BATCH_DOCS):
-            batch = todo[i : i + BATCH_DOCS]
-            report.passages += _index_batch(batch, known, index, settings, embedder)
-            for doc in batch:
-                if doc.source in known:
-                    report.updated += 1
-                else:
-                    report.added += 1
-            done += len(batch)
-            if progress:
-                progress(done, len(todo))
+        report.passages += _index_all(todo, known, index, settings, embedder, progress)
+        for doc in todo:
+            if doc.source in known:
+                report.updated += 1
+            else:
+                report.added += 1
         if prune:
             gone = [d.doc_id for d in index.catalog.docs() if not Path(d.source).exists()]
             _remove(index, gone)
@@ -117,22 +116,91 @@ def _bm25_current(index: Index) -> bool:
         index, index.catalog.pids())
 
 
-def _index_batch(batch: list[Document], known: dict[str, tuple[str, str]], index: Index, settings: Settings,
-                 embedder: Embedder) -> int:
-    items: list[tuple[Document, list[Passage]]] = []
-    for doc in batch:
-        spans = chunk_spans(doc.text, doc.body_start, settings.chunk_tokens, embedder.count_tokens)
-        items.append((doc, make_passages(doc.doc_id, doc.sha, doc.text, spans)))
-    passages = [p for _, ps in items for p in ps]
-    titles = {doc.doc_id: doc.context or doc.title or "" for doc in batch}
-    vectors = embedder.embed([embed_text(titles[p.doc_id], p.text) for p in passages])
+@dataclass
+class _Batch:
+    """One batch of documents, embedded and ready to write."""
+
+    items: list[tuple[Document, list[Passage]]]
+    vectors: np.ndarray
+    sentences: dict[str, bytes]  # pid -> sentence vectors (none in server mode or with them switched off)
+
+
+def _index_all(todo: list[Document], known: dict[str, tuple[str, str]], index: Index, settings: Settings,
+               embedder: Embedder, progress: Progress | None) -> int:
+    """Embed batch after batch on the main thread while one writer thread stores the previous batch (Chroma, the
+    catalog): the model keeps the cores, and the writes run beside it. A file identical to one before it is not
+    embedded again: its passages get the vectors of the first one's (written by then)."""
+    first: dict[tuple[str, str], Document] = {}  # (content, title as embedded) -> the first such file
+    originals, copies = [], []
+    for doc in todo:
+        (copies if first.setdefault(_same(doc), doc) is not doc else originals).append(doc)
+    with_sentences = settings.sentence_vectors and index.remote is None
+    passages, done = 0, 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="citable-ingest-write") as writer:
+        pending: Future | None = None
+        for docs, copying in ((originals, False), (copies, True)):
+            for i in range(0, len(docs), BATCH_DOCS):
+                batch = _chunk(docs[i : i + BATCH_DOCS], settings, embedder)
+                if copying and pending is not None:
+                    pending.result()  # the first copies' vectors must be written before they are read back
+                ready = (_copied(batch, first, index, with_sentences) if copying else None) or \
+                    _embedded(batch, embedder, with_sentences)
+                if pending is not None:
+                    pending.result()  # at most one batch in flight; a failed write stops the run here
+                pending = writer.submit(_write, ready, known, index)
+                passages += sum(len(ps) for _, ps in batch)
+                done += len(batch)
+                if progress:
+                    progress(done, len(todo))
+        if pending is not None:
+            pending.result()
+        writer.submit(index.catalog.close).result()  # the writer thread's own SQLite connection
+    return passages
+
+
+def _chunk(docs: list[Document], settings: Settings, embedder: Embedder) -> list[tuple[Document, list[Passage]]]:
+    return [(doc, make_passages(doc.doc_id, doc.sha, doc.text,
+                                chunk_spans(doc.text, doc.body_start, settings.chunk_tokens, embedder.count_tokens)))
+            for doc in docs]
+
+
+def _embedded(items: list[tuple[Document, list[Passage]]], embedder: Embedder, with_sentences: bool) -> _Batch:
+    triples = [(p.pid, _same(doc)[1], p.text) for doc, ps in items for p in ps]
+    if with_sentences:
+        vectors, sentences = sentence_vectors.embed_passages(embedder, triples)  # one model pass for both
+    else:
+        vectors, sentences = embedder.embed([embed_text(t, x) for _, t, x in triples]), {}
+    return _Batch(items, vectors, sentences)
+
+
+def _same(doc: Document) -> tuple[str, str]:
+    """Files with equal keys get equal passages and vectors (a file without a headline is titled by its name)."""
+    return doc.sha, doc.context or doc.title or ""
+
+
+def _copied(items: list[tuple[Document, list[Passage]]], first: dict[tuple[str, str], Document], index: Index,
+            with_sentences: bool) -> _Batch | None:
+    """The vectors of identical files' passages, read back from the store (None if any is missing)."""
+    pairs = [(p.pid, f"{first[_same(doc)].doc_id}{p.pid[len(doc.doc_id):]}") for doc, ps in items for p in ps]
+    vectors = index.vectors.vectors([src for _, src in pairs])
+    blobs = index.catalog.sentence_vectors([src for _, src in pairs], sentence_vectors.VERSION) if with_sentences \
+        else {}
+    if len(vectors) < len(pairs) or (with_sentences and len(blobs) < len(pairs)):
+        return None
+    return _Batch(items, np.stack([vectors[src] for _, src in pairs]),
+                  {pid: blobs[src] for pid, src in pairs if src in blobs})
+
+
+def _write(batch: _Batch, known: dict[str, tuple[str, str]], index: Index) -> None:
+    """Vectors first, then the catalog's swap, then the replaced vectors go (see the module's docstring)."""
     meta = {doc.doc_id: {"source": doc.source, "title": doc.title or "", "date": doc.date or ""}
-            for doc in batch}
-    index.vectors.add(passages, vectors, meta)
-    old = [pid for doc in batch if doc.source in known for pid in index.catalog.pids_of(doc.doc_id)]
-    index.commit(items)
+            for doc, _ in batch.items}
+    index.vectors.add([p for _, ps in batch.items for p in ps], batch.vectors, meta)
+    old = [pid for doc, _ in batch.items if doc.source in known for pid in index.catalog.pids_of(doc.doc_id)]
+    index.commit(batch.items)
     index.vectors.delete(old)
-    return len(passages)
+    if batch.sentences:
+        index.catalog.put_sentence_vectors(batch.sentences, sentence_vectors.VERSION)
 
 
 def store_sentence_vectors(index: Index, embedder: Embedder, passages: list[tuple[str, str | None, str]]) -> None:
@@ -161,14 +229,10 @@ def restore_vectors(index: Index, embedder: Embedder) -> int:
         meta = {d: {"source": info.source, "title": info.title or "", "date": info.date or ""}
                 for d, info in docs.items() if info is not None}
         passages = [p for p in passages if p.doc_id in meta]
-        vectors = embedder.embed([embed_text(meta[p.doc_id]["title"], p.text) for p in passages])
+        vectors = embedder.embed([embed_text(docs[p.doc_id].context or docs[p.doc_id].title, p.text)
+                                  for p in passages])
         index.vectors.add(passages, vectors, meta)
     return len(missing)
-
-
-def embed_text(title: str, passage: str) -> str:
-    """What is embedded for a passage: its article's title gives it context, unless already inside."""
-    return passage if not title or passage.startswith(title) else f"{title}\n{passage}"
 
 
 def remove_documents(index: Index, doc_ids: list[str]) -> None:

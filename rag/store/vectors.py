@@ -137,6 +137,15 @@ class VectorStore:
             for i in range(0, len(pids), self.limit):
                 self.collection.delete(ids=pids[i : i + self.limit])
 
+    def vectors(self, pids: list[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these passages (those that exist)."""
+        out: dict[str, np.ndarray] = {}
+        with guard(self.url):
+            for i in range(0, len(pids), self.limit):
+                res = self.collection.get(ids=pids[i : i + self.limit], include=["embeddings"])
+                out.update(zip(res["ids"], np.asarray(res["embeddings"], dtype=np.float32), strict=True))
+        return out
+
     def ids(self) -> set[str]:
         with guard(self.url):
             return set(self.collection.get(include=[])["ids"])
