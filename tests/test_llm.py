@@ -22,12 +22,12 @@ from llm_fixtures import (  # noqa: F401
     stub_server,
 )
 
-from rag.answer.chat import Conversation, carry_over
+from rag.answer.chat import carry_over
 from rag.answer.generate import NONE_SUPPORTED
 from rag.answer.llm import NOT_CONFIGURED
 from rag.answer.retrieve import Retriever
 from rag.answer.verify import Evidence, missing_facts
-from rag.app.engine import Engine
+from rag.app.engine import Conversation, Engine
 from rag.text import sentence_spans
 
 QUESTION = "Which newspaper reported that Putin asked Musk to restrict Starlink in Taiwan?"
