@@ -441,7 +441,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
             report = engine.ingest(store_uploads(ok, uploads),
                                    progress=lambda done, total: progress((done, total), desc="Embedding passages"))
         except Exception as e:  # noqa: BLE001 - one line for the user; the index is left as it was
-            return gr.skip(), gr.skip(), corpus_error(f"Could not ingest: {e}"), gr.skip()
+            return gr.skip(), gr.skip(), corpus_error(f"Could not ingest: {shown_error(e, settings)}"), gr.skip()
         lines = [f"Ingested: {report.summary()}"] + [f"Skipped {w}" for w in report.warnings + errors]
         return (*corpus_view(query)[:2], "\n".join(f"- {html.escape(x)}" for x in lines), None)
 
