@@ -59,7 +59,7 @@ bench: $(STAMP)
 # index (JUDGE_BBC_INDEX, built once if missing, ~2 min on 2 cores). `make test` never retrains.
 JUDGE_BBC_INDEX ?= /tmp/citable-judge/bbc
 judge: $(STAMP)
-	$(BIN)/python -m rag.judge_train --bbc-index $(JUDGE_BBC_INDEX)
+	$(BIN)/python -m rag.app.judge_train --bbc-index $(JUDGE_BBC_INDEX)
 
 clean:
 	rm -rf $(VENV) $(INDEX)

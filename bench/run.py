@@ -10,7 +10,8 @@ figures is given beside the baseline's measured in the same run, as a ratio.
 Stages:
 - ``ingest_cold``: the headline. Each system as a fresh process, start to finish (imports, model load, reading,
   chunking, embedding, writing; ours with its sentence vectors): ``rag --index DIR ingest CORPUS`` against
-  ``bench/baseline.py build CORPUS DIR``, on the ``--articles`` subset and on the whole BBC corpus, in the same run
+  ``python -m rag.evaluation.baseline build CORPUS DIR``, on the ``--articles`` subset and on the whole BBC corpus,
+  in the same run
   (the order alternates so that drift in the machine's load does not favour one side).
 - ``ingest_ours`` / ``ingest_baseline``: the same deterministic subset of BBC articles (every n-th file of the
   sorted corpus), model loaded and warmed beforehand; chunks/s (to searchable, and including our last phase,
@@ -19,13 +20,13 @@ Stages:
   on torch, as LlamaIndex's HuggingFaceEmbedding does.
 - ``query_10k``: dense, BM25 and hybrid ``Retriever.search`` on the full BBC index (``--index``, read only), the
   query-embedding cache cleared before each query; the baseline's dense retriever over a baseline-format Chroma
-  collection (as ``bench/baseline.py`` makes it) holding the same vectors.
+  collection (as ``rag/evaluation/baseline.py`` makes it) holding the same vectors.
 - ``query_100k``: the same at ~100k passages. The collection is BBC repeated: copy 0 is the index itself, each
   further copy perturbs ~15% of the words (same-length substitutions, so offsets stay valid) and adds small
   Gaussian noise (sigma 0.01, renormalised) to the stored vectors instead of re-embedding 100k passages. The
   baseline's retriever reads the same collection.
 - ``cold``: ``rag --help`` and ``rag --index IDX ask Q --mode extractive`` as fresh processes (start to answer),
-  with the ONNX and the torch backend; the baseline's ``bench/baseline.py search`` (start to top-k; it has no
+  with the ONNX and the torch backend; the baseline's ``rag/evaluation/baseline.py search`` (start to top-k; it has no
   answerer) on the 10k collection.
 - ``app``: ``rag serve`` on a fresh ``seeds/`` index as a fresh process: seconds until it answers HTTP, then the
   first and the second question through the HTTP API (``POST /api/ask``); and a cold ``rag ask`` on that index.
@@ -37,7 +38,6 @@ Stages:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import math
 import os
@@ -66,11 +66,9 @@ PERTURB_SHARE = 0.15
 
 # -- helpers ---------------------------------------------------------------------------------------------
 def _baseline() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_baseline", HERE / "baseline.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    from rag.evaluation import baseline
+
+    return baseline
 
 
 def pct(values: list[float], q: float) -> float:
@@ -105,7 +103,7 @@ def subset(n: int) -> list[Path]:
 
 def embedder(backend: str = "auto") -> Any:
     """Ours: the default backend (ONNX); the baseline's: sentence-transformers on torch, as the starter has it."""
-    from rag.embed import get_embedder
+    from rag.ingest.embed import get_embedder
 
     e = get_embedder(64, backend)
     e.embed(["warm up the model"] * 16)  # first calls pay one-off allocations; neither side is charged for them
@@ -147,9 +145,9 @@ def stage_ingest(which: str, args: argparse.Namespace, work: Path) -> dict:
     t0 = time.perf_counter()
     sentence_seconds = 0.0
     if which == "ours":
-        from rag.index import Index
-        from rag.ingest import ingest
         from rag.settings import Settings
+        from rag.store.index import Index
+        from rag.store.ingestion import ingest
 
         settings = Settings(index_dir=work / "ours")
         index = Index(settings, create=True)
@@ -193,7 +191,7 @@ def stage_ingest_cold(args: argparse.Namespace, work: Path) -> dict:
         for system in (("baseline", "ours") if n % 2 == 0 else ("ours", "baseline")):
             dst = work / f"cold_{system}_{name}"
             cmd = ([rag, "--index", str(dst), "ingest", str(corpus)] if system == "ours"
-                   else [sys.executable, str(HERE / "baseline.py"), "build", str(corpus), str(dst)])
+                   else [sys.executable, "-m", "rag.evaluation.baseline", "build", str(corpus), str(dst)])
             seconds, code, mb = _timed(cmd, cwd=ROOT)
             if code != 0:
                 raise SystemExit(f"bench: {system} ingest of {corpus} failed (exit {code})")
@@ -281,7 +279,7 @@ def _records(index_dir: Path) -> tuple[list[tuple], dict[str, tuple], dict[str, 
     """(docs rows, pid -> (doc_id, ord, start, end, text), pid -> [vector, metadata]) of a built index."""
     import sqlite3
 
-    from rag.vectors import open_chroma
+    from rag.store.vectors import open_chroma
 
     conn = sqlite3.connect(f"file:{index_dir / 'catalog.sqlite'}?mode=ro", uri=True)
     docs = conn.execute("SELECT doc_id, source, title, date, sha, body_start, text FROM docs").fetchall()
@@ -313,11 +311,11 @@ def build_large(src: Path, dst: Path, target: int) -> dict:
 
     import numpy as np
 
-    from rag import lexical
-    from rag.catalog import Catalog
-    from rag.chunk import Passage
-    from rag.documents import Document, doc_id_for
-    from rag.vectors import VectorStore, open_chroma
+    from rag.ingest.chunk import Passage
+    from rag.ingest.documents import Document, doc_id_for
+    from rag.store import lexical
+    from rag.store.catalog import Catalog
+    from rag.store.vectors import VectorStore, open_chroma
 
     t0 = time.perf_counter()
     docs, passages, vecs = _records(src)
@@ -375,7 +373,7 @@ def build_large(src: Path, dst: Path, target: int) -> dict:
 
 
 def _baseline_collection(src: Path, dst: Path) -> None:
-    """The BBC index's vectors in a collection created as bench/baseline.py creates it (default L2 space)."""
+    """The BBC index's vectors in a collection created as rag/evaluation/baseline.py creates it (default L2 space)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -401,9 +399,9 @@ def _timed_queries(fn: Any, qs: list[str], emb: Any) -> dict[str, float]:
 
 
 def stage_query(size: str, args: argparse.Namespace, work: Path) -> dict:
-    from rag.index import Index
-    from rag.retrieve import Retriever
+    from rag.answer.retrieve import Retriever
     from rag.settings import Settings
+    from rag.store.index import Index
 
     out: dict[str, Any] = {"size": size}
     if size == "10k":
@@ -469,23 +467,23 @@ def stage_cold(args: argparse.Namespace, work: Path) -> dict:
     torch_, codes_t, _ = asks("torch")
     base, base_rss = [], []
     for q in qs[: args.cold_runs]:
-        s, code, mb = _timed([sys.executable, str(HERE / "baseline.py"), "search", str(work / "baseline_10k"), q])
+        s, code, mb = _timed([sys.executable, "-m", "rag.evaluation.baseline", "search", str(work / "baseline_10k"), q])
         base.append(s)
         base_rss.append(mb)
         codes.append(code)
     return {"rag_help": lat(helps), "rag_ask": lat(onnx), "rag_ask_peak_rss_mb": max(rss),
             "rag_ask_torch_backend": lat(torch_), "baseline_search": lat(base),
             "baseline_search_peak_rss_mb": max(base_rss), "exit_codes": codes + codes_t,
-            "note": "baseline: bench/baseline.py search over the 10k baseline collection (retrieval only; "
+            "note": "baseline: rag/evaluation/baseline.py search over the 10k baseline collection (retrieval only; "
                     "the starter has no answerer without an LLM)"}
 
 
 def _sentence_vectors_for(engine: Any, qs: list[str]) -> int:
     """Store sentence vectors for the passages these questions retrieve, if the index lacks them (a bench index
     is built without, to save time): the same lookups as a fully backfilled index for these questions."""
-    from rag import sentence_vectors
-    from rag.answer import split_question
-    from rag.ingest import store_sentence_vectors
+    from rag.answer.extractive import split_question
+    from rag.ingest import sentence_vectors
+    from rag.store.ingestion import store_sentence_vectors
 
     pids = {h.pid for q in qs for part in {q, *split_question(q)} for h in engine.search(part)}
     catalog = engine.index().catalog
@@ -503,7 +501,7 @@ def stage_warm(args: argparse.Namespace, work: Path) -> dict:
     import io
     import pstats
 
-    from rag.engine import Engine
+    from rag.app.engine import Engine
     from rag.settings import Settings
 
     engine = Engine(Settings(index_dir=Path(args.index)))

@@ -1,18 +1,65 @@
-"""How an error is shown to a user: one line (the CLI, a line of ``rag ask --batch``, the app's API)."""
+"""Errors a user is shown: :class:`RagError` and its kinds, each one line with an optional hint.
+
+Only these (and ``OSError``, the file system's own word) are the user's problem; anything else that reaches the
+CLI, the app or the API is a bug in citable, reported as an internal error with a hint to rerun with
+``RAG_DEBUG=1`` (which shows the traceback). This module is the bottom of the package: it imports nothing of it.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from rag.engine import EmptyQuestion
-from rag.evaluate import BadQuestionSet
-from rag.index import DamagedStore, NoIndex, damaged
+DEBUG_HINT = "an internal error; rerun with RAG_DEBUG=1 to see the traceback"
 
 
-def error_line(e: BaseException, index_dir: Path | None = None) -> str:
-    """What the user sees of an error: one line, the message alone for errors whose message says it all; an
-    error of a damaged index file (given ``index_dir``) names the file and the remedy."""
-    e = (damaged(e, index_dir) if index_dir is not None else None) or e
-    known = (NoIndex, DamagedStore, EmptyQuestion, BadQuestionSet, FileNotFoundError, ValueError, LookupError)
-    msg = str(e) if isinstance(e, known) else f"{type(e).__name__}: {e}"
-    return " ".join(msg.split()) or type(e).__name__
+class RagError(Exception):
+    """An error shown to the user: ``message`` says what is wrong, ``hint`` (optional) what to do."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def line(self) -> str:
+        """The message and the hint on one line."""
+        text = f"{self.message}; {self.hint}" if self.hint else self.message
+        return " ".join(text.split()) or type(self).__name__
+
+
+class BadInput(RagError, ValueError):
+    """A question, argument, file or request the user gave that cannot be used as it is."""
+
+
+class EmptyQuestion(BadInput):
+    """A question with nothing left once blanks and control characters are gone."""
+
+
+class NotFound(RagError, LookupError):
+    """A document (or other thing named by the user) that the index does not hold."""
+
+
+class SettingsError(RagError, ValueError):
+    """A setting (environment variable or flag) with a value it does not allow."""
+
+
+class StoreError(RagError):
+    """The index cannot be used: missing, damaged, or its server unreachable."""
+
+
+def is_users(e: BaseException) -> bool:
+    """Whether an error is the user's to fix (shown as it is) rather than a bug in citable."""
+    return isinstance(e, RagError | OSError)
+
+
+def error_line(e: BaseException) -> str:
+    """What the user sees of an error: one line. A :class:`RagError` or ``OSError`` is shown as it is;
+    anything else is an internal error, named by type, with a hint to rerun with ``RAG_DEBUG=1``."""
+    if isinstance(e, RagError):
+        return e.line()
+    msg = " ".join(str(e).split())
+    if isinstance(e, FileNotFoundError):
+        return msg or type(e).__name__
+    if isinstance(e, OSError):
+        return f"{type(e).__name__}: {msg}" if msg else type(e).__name__
+    return f"{type(e).__name__}: {msg} ({DEBUG_HINT})" if msg else f"{type(e).__name__} ({DEBUG_HINT})"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.engine import Engine
+from rag.app.engine import Engine
 from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,6 +18,30 @@ SHARED = ROOT.parent / "shared"
 SEEDS = ROOT / "seeds"
 BBC = SHARED / "corpora" / "bbc"
 EVAL = SHARED / "eval"
+
+
+TEST_KNOBS = ("RAG_UI_SCREENSHOTS",)  # the tests' own variables, not the product's settings: kept
+
+
+def _settings_vars() -> list[str]:
+    return [n for n in os.environ if n.startswith(("RAG_", "OPENAI_")) and n not in TEST_KNOBS]
+
+
+def _clear_env() -> None:
+    for name in _settings_vars():
+        del os.environ[name]
+
+
+# The developer's own RAG_* and OPENAI_* settings (an OPENAI_API_KEY in the shell) must not change what the tests
+# test: cleared once for the session's fixtures and the servers tests start, and again for every test (a test
+# that needs a value sets it with monkeypatch).
+_clear_env()
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _settings_vars():
+        monkeypatch.delenv(name)
 
 
 def require(present: object, what: str) -> None:

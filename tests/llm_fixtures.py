@@ -14,13 +14,13 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import stop
 
-from rag.engine import Engine
+from rag.app.engine import Engine
 
 API_KEY = "test-key-citable"
 
@@ -77,9 +77,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def engine_with(base: Engine, **overrides: object) -> Engine:
     """An engine over ``base``'s index and embedding model with other settings (no second load of either)."""
-    engine = Engine(replace(base.settings, **overrides))
-    engine._index, engine._embedder = base.index(), base.embedder
-    return engine
+    return Engine(base.settings.model_copy(update=overrides), None, base.embedder, base.index())
 
 
 def llm_settings(server: Server, **extra: object) -> dict[str, object]:

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from conftest import EVAL, ROOT, file_text, load_jsonl
 
-from rag.evaluate import evaluate
-from rag.results import REFUSAL
+from rag.answer.results import REFUSAL
+from rag.evaluation.evaluate import evaluate
 
 
 def check_invariant(ans) -> None:  # noqa: ANN001

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.answer_types import answer_type, has_answer_of_type
+from rag.answer.question_kinds import answer_type, has_answer_of_type
 
 
 @pytest.mark.parametrize("q, kind", [

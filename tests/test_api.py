@@ -33,7 +33,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     articles.mkdir()
     make_pdf(articles)
     env = {**os.environ, "RAG_INDEX_DIR": str(tmp / "index"), "RAG_AUTH": ":".join(AUTH), "RAG_MAX_UPLOAD_MB": "1"}
-    rag = [sys.executable, "-m", "rag.cli"]
+    rag = [sys.executable, "-m", "rag.app.cli"]
     subprocess.run([*rag, "ingest", str(SEEDS), str(articles)], cwd=ROOT, env=env, check=True, capture_output=True,
                    timeout=600)
     port = free_port()

@@ -11,8 +11,8 @@ import pytest
 from conftest import ROOT
 from llm_fixtures import engine_with, llama_server, llm_settings, passages_of, scripted_model, stub_server  # noqa: F401
 
-from rag.brief_types import Briefing
-from rag.cli import main
+from rag.app.cli import main
+from rag.reports.report_types import Briefing
 from rag.text import sentence_spans
 
 TOPIC = "Musk's contacts with Putin"
@@ -99,7 +99,7 @@ def test_brief_cli_json_and_markdown_file(seeds_engine, tmp_path: Path, capsys, 
 def test_brief_bad_input_is_one_line(seeds_engine, tmp_path: Path):  # noqa: ANN001
     idx = ["--index", str(seeds_engine.settings.index_dir)]
     for args in (["brief", "   "], ["brief", TOPIC, "--out", str(tmp_path / "no" / "such" / "x.md")]):
-        p = subprocess.run([sys.executable, "-m", "rag.cli", *idx, *args], capture_output=True, text=True,
+        p = subprocess.run([sys.executable, "-m", "rag.app.cli", *idx, *args], capture_output=True, text=True,
                            cwd=ROOT, timeout=300)
         lines = p.stderr.strip().splitlines()
         assert p.returncode != 0 and len(lines) == 1 and lines[0].startswith("rag: error:"), p.stderr

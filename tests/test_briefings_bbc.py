@@ -11,9 +11,9 @@ import pytest
 from conftest import BBC, ROOT, make_engine
 from test_brief import assert_invariant
 
-from rag.brief import stands_alone
-from rag.brief_types import Briefing
-from rag.engine import Engine
+from rag.app.engine import Engine
+from rag.reports.brief import stands_alone
+from rag.reports.report_types import Briefing
 from rag.text import terms
 
 DATA = json.loads((ROOT / "tests" / "data" / "briefings.json").read_text(encoding="utf-8"))

@@ -9,9 +9,8 @@ import pytest
 from conftest import ROOT
 from llm_fixtures import engine_with
 
-from rag.chat import Conversation
-from rag.cli import main
-from rag.engine import Engine
+from rag.app.cli import main
+from rag.app.engine import Conversation, Engine
 
 
 def test_conversation_keeps_history_and_makes_follow_ups_standalone(seeds_engine: Engine):
@@ -49,7 +48,7 @@ def test_rag_chat_reads_questions_and_answers_each(seeds_engine: Engine, monkeyp
     ("Why?", True),
 ])
 def test_follow_up_detection_leaves_standalone_questions_alone(question: str, follow_up: bool):
-    from rag.chat import carry_over, is_follow_up
+    from rag.answer.chat import carry_over, is_follow_up
 
     assert is_follow_up(question) is follow_up
     history = [("Did Musk talk to Putin?", "Yes.")]

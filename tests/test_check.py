@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from rag.brief_types import CheckReport
-from rag.check import split_claims
-from rag.cli import main
+from rag.app.cli import main
+from rag.reports.grounding import split_claims
+from rag.reports.report_types import CheckReport
 
 # Ten claims about the seeds, mostly paraphrased: 5 faithful, 3 with a changed date, figure or name, 2 the
 # articles do not contain.
@@ -76,7 +76,7 @@ def test_check_cli_json_exit_codes_and_stdin(seeds_engine, tmp_path: Path, capsy
     assert [c["label"] for c in obj["claims"]] == ["supported", "contradicted"] and obj["supported_share"] == 0.5
     assert set(obj["claims"][0]) >= {"text", "label", "evidence"}
     assert set(obj["claims"][0]["evidence"]) == {"source", "start", "end", "quote"}
-    p = subprocess.run([sys.executable, "-m", "rag.cli", *idx, "check", "-"], capture_output=True, text=True,
+    p = subprocess.run([sys.executable, "-m", "rag.app.cli", *idx, "check", "-"], capture_output=True, text=True,
                        input="Musk has put at least $75 million into a super PAC that supports Trump.\n", cwd=ROOT,
                        timeout=300)
     assert p.returncode == 0 and "1 of 1 claims supported" in p.stdout, p.stderr
@@ -87,7 +87,7 @@ def test_check_bad_input_is_one_line(seeds_engine, tmp_path: Path):  # noqa: ANN
     (tmp_path / "bin.dat").write_bytes(b"\x00\x01\x02PNG")
     (tmp_path / "empty.txt").write_text("  \n")
     for name, words in (("missing.txt", "no such file"), ("bin.dat", "binary"), ("empty.txt", "empty")):
-        p = subprocess.run([sys.executable, "-m", "rag.cli", *idx, "check", str(tmp_path / name)],
+        p = subprocess.run([sys.executable, "-m", "rag.app.cli", *idx, "check", str(tmp_path / name)],
                            capture_output=True, text=True, cwd=ROOT, timeout=300)
         lines = p.stderr.strip().splitlines()
         assert p.returncode != 0 and len(lines) == 1 and words in lines[0] and "Traceback" not in p.stderr

@@ -1,8 +1,8 @@
 from conftest import SEEDS
 
-from rag.chunk import chunk_spans, make_passages
-from rag.documents import read_document
-from rag.embed import get_embedder
+from rag.ingest.chunk import chunk_spans, make_passages
+from rag.ingest.documents import read_document
+from rag.ingest.embed import get_embedder
 
 
 def test_passages_are_sentence_aligned_within_budget_and_cover_the_body():

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from rag.cli import main
+from rag.app.cli import main
 
-RAG = [sys.executable, "-m", "rag.cli"]
+RAG = [sys.executable, "-m", "rag.app.cli"]
 
 
 def run(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.dates import find_dates, same_time
+from rag.reports.dates import find_dates, same_time
 
 
 def one(sentence: str, published: str | None):  # noqa: ANN201

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS, file_text
 
-from rag.documents import BadFile, find_files, parse_html, read_document
+from rag.ingest.documents import BadFile, find_files, parse_html, read_document
 
 
 def test_seed_with_date_header():
@@ -53,7 +53,7 @@ def test_find_files_recurses_and_filters_types(tmp_path: Path):
 
 
 def test_dateline_in_the_first_lines_dates_an_article_without_a_header():
-    from rag.documents import dateline, parse_plain
+    from rag.ingest.documents import dateline, parse_plain
 
     assert dateline("14 November 2005") == "2005-11-14"
     assert dateline("Monday 14 November 2005, 10:32 GMT") == "2005-11-14"
@@ -69,7 +69,7 @@ def test_dateline_in_the_first_lines_dates_an_article_without_a_header():
 
 
 def test_folder_ingest_skips_files_that_are_not_articles(tmp_path):
-    from rag.documents import find_files
+    from rag.ingest.documents import find_files
 
     for name in ("README.TXT", "LICENSE.md", "licence.txt", "CHANGELOG.md", "001.txt", "readme_notes_on_x.txt"):
         (tmp_path / name).write_text("x", encoding="utf-8")

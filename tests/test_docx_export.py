@@ -1,4 +1,4 @@
-"""Word exports (rag/docx_export.py), opened again with python-docx: headings, text, and one real footnote per
+"""Word exports (rag/reports/docx_export.py), opened again with python-docx: headings, text, and one real footnote per
 citation holding its quote and source."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from conftest import ROOT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from lxml import etree
 
-from rag.docx_export import briefing_docx, conversation_docx, source_note
-from rag.results import Citation
-from rag.ui import Turn
+from rag.answer.results import Citation
+from rag.app.ui import Turn
+from rag.reports.docx_export import briefing_docx, conversation_docx, source_note
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -75,7 +75,7 @@ def test_untrusted_text_cannot_break_the_document():
 
 def test_cli_brief_out_docx(seeds_engine, tmp_path: Path):  # noqa: ANN001
     out = tmp_path / "brief.docx"
-    p = subprocess.run([sys.executable, "-m", "rag.cli", "--index", str(seeds_engine.settings.index_dir), "brief",
+    p = subprocess.run([sys.executable, "-m", "rag.app.cli", "--index", str(seeds_engine.settings.index_dir), "brief",
                         "Starlink in Taiwan", "--mode", "extractive", "--out", str(out)], cwd=ROOT,
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import SEEDS
 
-from rag.embed import MAX_TOKENS, Embedder, get_embedder
+from rag.ingest.embed import MAX_TOKENS, Embedder, get_embedder
 
 TEXTS = ["Elon Musk said he had spoken to Vladimir Putin.", "Shares rose 5% in early trading. " * 60,
          "Kremlin spokesman Dmitry Peskov said there had been only one call.", "x"]
@@ -68,7 +68,7 @@ def test_late_chunked_spans_come_from_the_passage_pass():
 def test_token_counts_match_the_transformers_tokenizer():
     from transformers import AutoTokenizer
 
-    from rag.onnx_model import model_dir
+    from rag.ingest.onnx_model import model_dir
 
     hf = AutoTokenizer.from_pretrained(str(model_dir()))
     expected = [len(x) for x in hf(TEXTS, add_special_tokens=False)["input_ids"]]
@@ -84,7 +84,7 @@ def test_an_unknown_backend_is_a_clear_error():
 
 def test_a_question_process_does_not_import_torch(tmp_path: Path):
     """Cold start: answering with the ONNX backend loads neither torch nor sentence-transformers."""
-    code = ("import sys; from rag.embed import get_embedder; e = get_embedder(64, 'onnx'); e.embed_query('hi'); "
+    code = ("import sys; from rag.ingest.embed import get_embedder; e = get_embedder(64, 'onnx'); e.embed_query('hi'); "
             "print(sorted(m for m in ('torch', 'sentence_transformers', 'llama_index.core') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -93,7 +93,7 @@ def test_a_question_process_does_not_import_torch(tmp_path: Path):
 def test_a_cold_rag_ask_imports_neither_torch_nor_llama_index(seeds_engine):
     """What makes `rag ask` start in seconds: the answer path loads ONNX, Chroma and BM25 only."""
     index = seeds_engine.settings.index_dir
-    code = ("import sys; from rag.cli import main; "
+    code = ("import sys; from rag.app.cli import main; "
             f"rc = main(['--index', {str(index)!r}, 'ask', 'Who is Colin Kahl?', '--mode', 'extractive']); "
             "print('LOADED', rc, sorted(m for m in ('torch', 'sentence_transformers', 'llama_index.core') "
             "if m in sys.modules))")

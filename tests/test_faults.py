@@ -18,8 +18,8 @@ import pytest
 from conftest import ROOT, SEEDS, file_text, make_engine
 from test_server_mode import QUESTION, RAG, ChromaServer, rag_cli
 
-from rag.engine import Engine
-from rag.vectors import StoreUnavailable
+from rag.app.engine import Engine
+from rag.store.vectors import StoreUnavailable
 
 TOPICS = ["harbour", "glacier", "orchard", "railway", "lighthouse", "vineyard", "quarry", "observatory"]
 

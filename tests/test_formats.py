@@ -12,9 +12,9 @@ import pytest
 from conftest import ROOT, make_engine
 from format_fixtures import BOILERPLATE, DOCX_ANSWER, DOCX_TITLE, PAGES, PDF_ANSWER, PDF_TITLE, make_corpus
 
-from rag.engine import Engine
+from rag.app.engine import Engine
 
-RAG = [sys.executable, "-m", "rag.cli"]
+RAG = [sys.executable, "-m", "rag.app.cli"]
 
 
 @pytest.fixture(scope="module")

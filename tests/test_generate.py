@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rag.chat import _usable, carry_over, is_follow_up
-from rag.markers import parse
-from rag.prompting import REMOVED, answer_messages, instruction_spans, load_prompt, shown_text
-from rag.verify import Evidence
+from rag.answer.chat import carry_over, is_follow_up, usable_rewrite
+from rag.answer.markers import parse
+from rag.answer.prompting import REMOVED, answer_messages, instruction_spans, load_prompt, shown_text
+from rag.answer.verify import Evidence
 
 
 def test_markers_single_list_adjacent_and_after_the_full_stop():
@@ -62,7 +62,7 @@ def test_follow_ups_carry_the_conversation_over():
 def test_a_models_rewrite_is_used_only_when_it_is_a_standalone_question():
     history = [("How many Starlink terminals did Musk provide to Ukraine?", "15,000 [1]")]
     q = "and how much did SpaceX spend on it?"
-    assert _usable("How much did SpaceX spend on Starlink for Ukraine?", q, history)
-    assert _usable("User: How many Starlink terminals did Musk provide to Ukraine?", q, history) is None
-    assert _usable(q, q, history) is None
-    assert _usable("SpaceX spent $80 million.", q, history) is None  # an answer, not a question
+    assert usable_rewrite("How much did SpaceX spend on Starlink for Ukraine?", q, history)
+    assert usable_rewrite("User: How many Starlink terminals did Musk provide to Ukraine?", q, history) is None
+    assert usable_rewrite(q, q, history) is None
+    assert usable_rewrite("SpaceX spent $80 million.", q, history) is None  # an answer, not a question

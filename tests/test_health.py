@@ -1,5 +1,5 @@
-"""The index notices what broke and heals (rag/health.py, rag/doctor.py), through the real CLI: real Chroma, the
-real embedding model, a seeds index whose stores are deleted, emptied, truncated or overwritten."""
+"""The index notices what broke and heals (rag/store/health.py, rag/store/doctor.py), through the real CLI: real
+Chroma, the real embedding model, a seeds index whose stores are deleted, emptied, truncated or overwritten."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEEDS, make_engine
 
-RAG = [sys.executable, "-m", "rag.cli"]
+RAG = [sys.executable, "-m", "rag.app.cli"]
 QUESTION = "Which newspaper reported that Putin asked Musk to restrict Starlink in Taiwan?"
 DENSE_QUERY = "Kremlin spokesperson Peskov denied the report about Starlink"
 

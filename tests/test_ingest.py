@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 from conftest import BBC, ROOT, file_text, make_engine, require
 
-from rag import sentence_vectors
-from rag.ingest import embed_text
+from rag.ingest import sentence_vectors
+from rag.store.ingestion import embed_text
 
 
 def _state(engine):
@@ -107,7 +107,7 @@ def test_bad_files_are_warned_and_the_rest_ingested(tmp_path: Path, corpus: Path
     unreadable.write_text("Secret text.")
     unreadable.chmod(0)
     index = tmp_path / "index"
-    p = subprocess.run([*without_root_privilege(), sys.executable, "-m", "rag.cli", "--index", str(index), "ingest",
+    p = subprocess.run([*without_root_privilege(), sys.executable, "-m", "rag.app.cli", "--index", str(index), "ingest",
                         str(corpus), "--json"], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
     report = json.loads(p.stdout)
@@ -128,7 +128,7 @@ def test_interrupted_ingest_leaves_a_usable_index_and_rerun_completes(tmp_path: 
     idx = engine.index()
     import numpy as np
 
-    from rag.chunk import Passage
+    from rag.ingest.chunk import Passage
     orphan = Passage("deadbeefdeadbeef-00000000-0", "deadbeefdeadbeef", 0, 0, 5, "ghost")
     idx.vectors.add([orphan], np.ones((1, 384), dtype=np.float32) / 384 ** 0.5,
                     {"deadbeefdeadbeef": {"source": "/nowhere.txt", "title": "", "date": ""}})

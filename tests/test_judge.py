@@ -10,9 +10,18 @@ import numpy as np
 import pytest
 from conftest import EVAL, load_jsonl
 
-from rag.judge import load_judge
-from rag.judge_features import ANSWER_FEATURES, SUPPORT_FEATURES
-from rag.judge_train import choose_answer_threshold, collect, copies, fit, folds, holds_answer, question_outcomes, stack
+from rag.answer.judge import load_judge
+from rag.answer.judge_features import ANSWER_FEATURES, SUPPORT_FEATURES
+from rag.app.judge_train import (
+    choose_answer_threshold,
+    collect,
+    copies,
+    fit,
+    folds,
+    holds_answer,
+    question_outcomes,
+    stack,
+)
 
 
 @pytest.fixture(scope="module")

@@ -22,12 +22,13 @@ from llm_fixtures import (  # noqa: F401
     stub_server,
 )
 
-from rag.chat import Conversation, carry_over
-from rag.engine import Engine
-from rag.generate import NONE_SUPPORTED, NOT_CONFIGURED
-from rag.retrieve import Retriever
+from rag.answer.chat import carry_over
+from rag.answer.generate import NONE_SUPPORTED
+from rag.answer.llm import NOT_CONFIGURED
+from rag.answer.retrieve import Retriever
+from rag.answer.verify import Evidence, missing_facts
+from rag.app.engine import Conversation, Engine
 from rag.text import sentence_spans
-from rag.verify import Evidence, missing_facts
 
 QUESTION = "Which newspaper reported that Putin asked Musk to restrict Starlink in Taiwan?"
 URL = re.compile(r"https?://|www\.|\.(?:com|org|net)\b", re.I)
@@ -56,7 +57,7 @@ def check_answer_dict(obj: dict) -> None:
 def run_cli(*args: str, env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:
     import os
 
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "rag.app.cli", *args], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, **env}, timeout=timeout)
 
 

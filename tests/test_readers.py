@@ -1,4 +1,5 @@
-"""Reading saved web pages, PDF and Word files (rag/readers.py through rag/documents.read_document), and titles."""
+"""Reading saved web pages, PDF and Word files (rag/ingest/readers.py through rag.ingest.documents.read_document),
+and titles."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from format_fixtures import (
 )
 from pdf_writer import write_pdf
 
-from rag.documents import BadFile, parse_html, read_document
-from rag.readers import page_for, page_of, strip_site_suffix, unwrap_lines
+from rag.ingest.documents import BadFile, parse_html, read_document
+from rag.ingest.readers import page_for, page_of, strip_site_suffix, unwrap_lines
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))

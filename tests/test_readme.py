@@ -32,7 +32,7 @@ MEASURED = {"timings_ms"}  # values measured per run: only their keys are docume
 def rag(index: Path, args: list[str]) -> str:
     """Run the CLI as a user would from the project folder, without a model configured (extractive)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
-    p = subprocess.run([sys.executable, "-m", "rag.cli", "--index", str(index), *args], capture_output=True,
+    p = subprocess.run([sys.executable, "-m", "rag.app.cli", "--index", str(index), *args], capture_output=True,
                        text=True, cwd=ROOT, env=env, timeout=600)
     assert p.returncode == 0, p.stderr
     return p.stdout

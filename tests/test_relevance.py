@@ -1,8 +1,8 @@
-"""Pure logic of rag/relevance.py: when two sentences give different values for one fact, and when not."""
+"""Pure logic of rag/reports/relevance.py: when two sentences give different values for one fact, and when not."""
 
 from __future__ import annotations
 
-from rag.relevance import Topic, quantities, relevance, value_conflict
+from rag.reports.relevance import Topic, quantities, relevance, value_conflict
 
 CASES = [  # (a, b, similarity, expected differing values or None)
     ("The Russian government put Yuganskneftegas up for sale after hitting Yukos with a $27bn (£14bn) bill for back "

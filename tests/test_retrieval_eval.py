@@ -1,4 +1,4 @@
-from rag.retrieval_eval import matches, question_metrics, retrieval_metrics
+from rag.evaluation.retrieval_eval import matches, question_metrics, retrieval_metrics
 
 
 def test_matches_relative_expected_paths():

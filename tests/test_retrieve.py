@@ -1,4 +1,4 @@
-from rag.retrieve import Filters, rrf
+from rag.answer.retrieve import Filters, rrf
 
 
 def test_rrf_rewards_agreement():

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 from conftest import SEEDS, make_engine
 
-from rag import answer, sentence_vectors
-from rag.engine import Engine
+from rag.answer import extractive as answer
+from rag.app.engine import Engine
+from rag.ingest import sentence_vectors
 from rag.text import sentence_spans
 
 
@@ -33,7 +34,8 @@ def test_scores_from_stored_vectors_equal_scores_embedded_now(seeds_engine: Engi
     hits = seeds_engine.search(q)
     lex = seeds_engine.index().lexical()
     now = answer.score_sentences(q, hits, seeds_engine.embedder, lex)
-    stored = answer.score_sentences(q, hits, seeds_engine.embedder, lex, seeds_engine.stored_sentence_vectors)
+    stored_vectors = answer.stored_vectors(seeds_engine.components())
+    stored = answer.score_sentences(q, hits, seeds_engine.embedder, lex, stored_vectors)
     assert [c.text for c in now][:5] == [c.text for c in stored][:5]
     for a, b in zip(now, stored, strict=True):
         assert abs(a.score - b.score) < 2e-3  # float16 storage
@@ -87,7 +89,12 @@ def test_ingest_can_skip_sentence_vectors_and_answers_still_work(tmp_path: Path)
     assert report.sentence_seconds == 0.0
     conn = engine.index().catalog._conn()
     assert conn.execute("SELECT COUNT(*) FROM sentence_vectors").fetchone()[0] == 0
-    ans = engine.ask("Who is Colin Kahl?", mode="extractive")
-    assert not ans.refused and "Kahl" in ans.answer  # sentences embedded at question time
+    questions = ["Did Musk talk to Putin?", "Who is Colin Kahl?", "When did Musk and Putin first speak?"]
+    now = [engine.ask(q, mode="extractive") for q in questions]  # sentence vectors computed at question time
+    assert not now[0].refused and "Musk" in now[0].answer
     make_engine(tmp_path / "index").ingest([SEEDS])  # the default fills them in
     assert conn.execute("SELECT COUNT(*) FROM sentence_vectors").fetchone()[0] > 0
+    stored = [make_engine(tmp_path / "index").ask(q, mode="extractive") for q in questions]
+    for a, b in zip(now, stored, strict=True):  # the same answers either way (float16 storage aside)
+        assert (a.refused, a.answer) == (b.refused, b.answer)
+        assert abs(a.confidence - b.confidence) < 0.01

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEEDS, file_text, make_engine
 
-from rag.index import Index, NoIndex
 from rag.settings import Settings
+from rag.store.index import Index, NoIndex
 
 CHROMA = Path(sys.executable).with_name("chroma")
 RAG = Path(sys.executable).with_name("rag")

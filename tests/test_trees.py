@@ -1,4 +1,4 @@
-"""rag/trees.py against the reference implementation: LightGBM's own predictions of the same model text."""
+"""rag/answer/trees.py against the reference implementation: LightGBM's own predictions of the same model text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import lightgbm
 import numpy as np
 import pytest
 
-from rag.trees import TreeModel
+from rag.answer.trees import TreeModel
 
 
 def _reference_and_ours(text: str) -> tuple[lightgbm.Booster, TreeModel]:

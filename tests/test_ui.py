@@ -7,20 +7,18 @@ from pathlib import Path
 import pytest
 from test_concurrency import app_server  # noqa: F401 - fixture: a served app over the seeds
 
-from rag.results import REFUSAL, Answer, AnswerSentence, Citation
-from rag.settings import Settings
-from rag.ui import (
+from rag.answer.results import REFUSAL, Answer, AnswerSentence, Citation
+from rag.app.ui import (
     Turn,
-    check_uploads,
     conversation_markdown,
     launch_kwargs,
-    parse_auth,
     parse_filters,
-    passage_window,
     render_answer,
-    render_card,
     render_sources,
 )
+from rag.app.ui_cards import passage_window, render_card
+from rag.app.uploads import check_uploads
+from rag.settings import Settings, parse_auth
 
 TEXT = "Intro words here. The <b>quoted</b> claim & more. Tail words follow."
 START = TEXT.index("The <b>")
@@ -151,7 +149,7 @@ def test_ask_json_api_answers_a_bad_question_with_one_line(app_server, tmp_path:
 
 
 def test_two_quotes_of_one_passage_share_one_card():
-    from rag.ui import render_cards
+    from rag.app.ui_cards import render_cards
 
     text = "Intro words here. First claim is made. Second claim follows. Tail words here." + " Far away." * 200
     a, b = text.index("First"), text.index("Second")
@@ -172,7 +170,7 @@ def test_answer_notes_are_shown_and_escaped():
 
 
 def test_corpus_rows_search_paths_and_uploads(tmp_path: Path):
-    from rag.ui import corpus_root, delete_upload, filter_rows, mode_choices, mode_note, relative_to
+    from rag.app.ui import corpus_root, delete_upload, filter_rows, mode_choices, mode_note, relative_to
 
     sources = ["/data/bbc/business/001.txt", "/data/bbc/tech/002.txt"]
     root = corpus_root(sources)

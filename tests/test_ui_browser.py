@@ -79,7 +79,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     SERVED["index"] = index
     env = {**os.environ, "RAG_INDEX_DIR": str(index), "RAG_CONCURRENCY": "4", "RAG_MAX_UPLOAD_MB": "1"}
     env.pop("RAG_AUTH", None)
-    rag = [sys.executable, "-m", "rag.cli"]
+    rag = [sys.executable, "-m", "rag.app.cli"]
     subprocess.run([*rag, "ingest", str(SEEDS), str(evil)], cwd=ROOT, env=env, check=True, capture_output=True,
                    timeout=600)
     port = free_port()

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from rag.brief_render import briefing_markdown, check_markdown
-from rag.brief_types import Briefing, CheckReport, ClaimEvidence, ClaimResult, Conflict, Item, Person, TimelineItem
-from rag.results import Citation
-from rag.ui_reports import render_briefing, render_check
+from rag.answer.results import Citation
+from rag.app.ui_reports import render_briefing, render_check
+from rag.reports.markdown import briefing_markdown, check_markdown
+from rag.reports.report_types import (
+    Briefing,
+    CheckReport,
+    ClaimEvidence,
+    ClaimResult,
+    Conflict,
+    Item,
+    Person,
+    TimelineItem,
+)
 
 EVIL = "<img src=x onerror=alert(1)> Acme & Co said <b>profits</b> rose."
 

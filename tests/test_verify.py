@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import SEEDS, file_text
 
-from rag.embed import get_embedder
-from rag.verify import Evidence, Verifier, contradicts, missing_facts, names, negated, numbers, quotes
+from rag.answer.verify import Evidence, Verifier, contradicts, missing_facts, names, negated, numbers, quotes
+from rag.ingest.embed import get_embedder
 
 S0 = file_text(SEEDS / "000_1d78f71aed52c027.txt")
 S4 = file_text(SEEDS / "004_b1b54881a5237c4c.txt")

@@ -1,0 +1,1 @@
+"""Answering: retrieval, the learned judge, extractive and generated answers, verification, citations."""

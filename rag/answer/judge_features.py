@@ -1,0 +1,182 @@
+"""Features of the learned judge (rag/answer/judge.py): plain numbers that describe how a sentence relates to a question
+(does it answer it?) or to a claim (does it state it?).
+
+Both sets are built from the same primitives: IDF-weighted coverage of the question's / claim's terms by the
+sentence, its passage and its whole article; what the asked-for terms are that no evidence holds (the near-miss
+signal: "How much profit did Yukos make?" beside an article on Yukos that gives no profit); names, numbers and
+dates present or absent; negation; the kind of value asked for; retrieval ranks; and the margin to the other
+candidates. They are computed the same way at training time (rag/app/judge_train.py) and at question time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from rag.answer.facts import months, names, negation_scopes, numbers
+from rag.answer.question_kinds import answer_type
+from rag.text import STOPWORDS, terms
+
+KINDS = (None, "money", "number", "year", "date", "name")
+
+ANSWER_FEATURES = (
+    "dense", "cov_sent", "cov_ctx", "novelty", "type_ok", "kind",
+    "cov_doc", "cov_title", "miss_max_ctx", "miss_max_doc", "miss_n_doc", "miss_n_ctx",
+    "rel_cov_sent", "rel_cov_ctx", "rel_cov_doc", "rel_miss_max_doc",
+    "names_sent", "names_doc", "names_miss_doc", "nums_doc",
+    "rank", "hit_dense", "hit_bm25_rel", "sent_pos", "sent_len", "q_len",
+    "dense_gap", "cov_gap", "base_gap", "base_rank", "docs_top5", "same_doc_best",
+)
+# Aligning the question's words with the best candidates' by contextual vectors (as claims are, below) was tried:
+# it moved no held-out figure and cost ~50 ms a question, so answers use lexical coverage only.
+
+SUPPORT_FEATURES = (
+    "sim", "cov_span", "cov_passage", "cov_doc", "miss_max_doc", "miss_n_doc", "miss_share_doc",
+    "names_span", "names_doc", "names_miss_doc", "nums_span", "nums_doc", "nums_miss_doc",
+    "months_miss_doc", "neg_claim", "neg_span", "neg_mismatch", "claim_len", "novel_bigrams_doc",
+    "cov_span_unweighted", "rank",
+    "align_mean", "align_min", "align_p20", "align_low", "doc_align_mean", "doc_align_min", "doc_align_p20",
+    "doc_align_low",
+)
+ALIGN_LOW = 0.6  # a claim word whose closest evidence word is less similar than this is not in the evidence
+
+
+def content_tokens(tokens: list[str], vecs: np.ndarray) -> np.ndarray:
+    """The vectors of a text's content word pieces (no stop words, punctuation or lone characters)."""
+    keep = [i for i, t in enumerate(tokens) if len(t.lstrip("#")) > 1 and t.lstrip("#").isalnum()
+            and t not in STOPWORDS]
+    return vecs[keep] if keep else vecs[:0]
+
+
+def alignment(claim: np.ndarray, evidence: np.ndarray) -> list[float]:
+    """Each claim word aligned to its closest evidence word by contextual embedding (as BERTScore's precision
+    does): the mean, the worst, the 20th percentile, and the share left below ``ALIGN_LOW``."""
+    if len(claim) == 0:
+        return [1.0, 1.0, 1.0, 0.0]
+    if len(evidence) == 0:
+        return [0.0, 0.0, 0.0, 1.0]
+    best = (claim @ evidence.T).max(axis=1)
+    return [float(best.mean()), float(best.min()), float(np.percentile(best, 20)), float((best < ALIGN_LOW).mean())]
+
+
+def _share(weights: dict[str, float], have: set[str]) -> float:
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in have) / total if total else 1.0
+
+
+def _miss_max(weights: dict[str, float], have: set[str]) -> float:
+    """The weight of the most specific asked-for term that ``have`` lacks, relative to the most specific term."""
+    top = max(weights.values(), default=0.0) or 1.0
+    return max((w for t, w in weights.items() if t not in have), default=0.0) / top
+
+
+def _name_terms(text: str) -> set[str]:
+    return {t for n in names(text) for t in terms(n)}
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    """What the answer features need to know about the question, computed once."""
+
+    weights: dict[str, float]  # term -> IDF
+    relation: dict[str, float]  # the terms that are not names: what is asked about them ("profit", "paid")
+    name_terms: set[str]
+    number_values: list[float]
+    kind: str | None
+
+    @classmethod
+    def of(cls, question: str, idf: Callable[[str], float]) -> QuestionInfo:
+        weights = {t: idf(t) for t in set(terms(question))}
+        name_terms = _name_terms(question) & set(weights)
+        relation = {t: w for t, w in weights.items() if t not in name_terms}
+        values = [v for _, v in numbers(question) if v != 1.0]
+        return cls(weights, relation, name_terms, values, answer_type(question))
+
+
+def answer_features(question: str, cands: Sequence, hits: Sequence, doc_text: Callable[[str], str],
+                    idf: Callable[[str], float]) -> np.ndarray:
+    """One row per candidate sentence (rag.answer.extractive.Candidate, in the scorer's order) of
+    ``ANSWER_FEATURES``."""
+    if not cands:
+        return np.zeros((0, len(ANSWER_FEATURES)), dtype=np.float32)
+    qi = QuestionInfo.of(question, idf)
+    rank = {h.pid: i for i, h in enumerate(hits)}
+    top_bm25 = max((h.bm25 or 0.0 for h in hits), default=0.0) or 1.0
+    doc_terms: dict[str, set[str]] = {}
+    doc_vals: dict[str, list[float]] = {}
+    for c in cands:
+        d = c.hit.doc_id
+        if d not in doc_terms:
+            doc_terms[d], doc_vals[d] = article_facts(c.hit.title or "", doc_text(d))
+    best_dense = max(c.features[0] for c in cands)
+    best_cov = max(c.features[1] for c in cands)
+    best_base = cands[0].score
+    top_docs = {c.hit.doc_id for c in cands[:5]}
+    rows = []
+    for i, c in enumerate(cands):
+        dense, cov_s, cov_c, novelty, type_ok = c.features
+        st = set(terms(c.text))
+        ctx = st | set(terms(f"{c.hit.title or ''} {c.hit.text}"))
+        dt = doc_terms[c.hit.doc_id]
+        title = set(terms(c.hit.title or ""))
+        nq = len(qi.name_terms)
+        rows.append((
+            dense, cov_s, cov_c, novelty, type_ok, KINDS.index(qi.kind),
+            _share(qi.weights, dt), _share(qi.weights, title),
+            _miss_max(qi.weights, ctx), _miss_max(qi.weights, dt),
+            sum(t not in dt for t in qi.weights), sum(t not in ctx for t in qi.weights),
+            _share(qi.relation, st), _share(qi.relation, ctx), _share(qi.relation, dt), _miss_max(qi.relation, dt),
+            len(qi.name_terms & st) / nq if nq else 1.0, len(qi.name_terms & dt) / nq if nq else 1.0,
+            sum(t not in dt for t in qi.name_terms),
+            _values_share(qi.number_values, doc_vals[c.hit.doc_id]),
+            rank.get(c.hit.pid, len(hits)), c.hit.dense or 0.0, (c.hit.bm25 or 0.0) / top_bm25,
+            min(c.start / 1000.0, 5.0), math.log1p(len(st)), math.log1p(len(qi.weights)),
+            dense - best_dense, cov_s - best_cov, c.score - best_base, min(i, 30), len(top_docs),
+            float(c.hit.doc_id == cands[0].hit.doc_id),
+        ))
+    return np.asarray(rows, dtype=np.float32)
+
+
+@lru_cache(maxsize=1024)
+def article_facts(title: str, text: str) -> tuple[frozenset[str], tuple[float, ...]]:
+    """An article's terms and number values (cached: the same articles come back question after question)."""
+    return frozenset(terms(f"{title} {text}")), tuple(v for _, v in numbers(text))
+
+
+def _values_share(asked: list[float], have: list[float]) -> float:
+    if not asked:
+        return 1.0
+    return sum(any(abs(v - x) <= 1e-9 * max(1.0, abs(x)) for x in have) for v in asked) / len(asked)
+
+
+def support_features(claim: str, span: str, passage: str, doc: str, similarity: float, rank: int,
+                     idf: Callable[[str], float], align: Sequence[float] = (1.0, 1.0, 1.0, 0.0),
+                     doc_align: Sequence[float] = (1.0, 1.0, 1.0, 0.0)) -> list[float]:
+    """One row of ``SUPPORT_FEATURES``: does ``span`` (inside ``passage``, inside article ``doc``) state ``claim``?"""
+    weights = {t: idf(t) for t in set(terms(claim))}
+    st, pt = set(terms(span)), set(terms(passage))
+    dt, doc_vals = article_facts("", doc)
+    cn = _name_terms(claim) & set(weights)
+    cvals = [v for _, v in numbers(claim) if v != 1.0]
+    span_vals = [v for _, v in numbers(span)]
+    claim_months = months(claim)
+    neg_c, neg_s = bool(negation_scopes(claim)), bool(negation_scopes(span))
+    doc_words = doc.lower().split()
+    doc_bigrams = set(zip(doc_words, doc_words[1:], strict=False))
+    cw = claim.lower().split()
+    bigrams = list(zip(cw, cw[1:], strict=False))
+    novel = sum(b not in doc_bigrams for b in bigrams) / len(bigrams) if bigrams else 0.0
+    ncl = len(weights)
+    return [
+        similarity, _share(weights, st), _share(weights, pt), _share(weights, dt),
+        _miss_max(weights, dt), sum(t not in dt for t in weights), sum(t not in dt for t in weights) / (ncl or 1),
+        len(cn & st) / len(cn) if cn else 1.0, len(cn & dt) / len(cn) if cn else 1.0, sum(t not in dt for t in cn),
+        _values_share(cvals, span_vals), _values_share(cvals, doc_vals),
+        sum(not any(abs(v - x) <= 1e-9 * max(1.0, abs(x)) for x in doc_vals) for v in cvals),
+        len(claim_months - months(doc)), float(neg_c), float(neg_s), float(neg_c != neg_s), math.log1p(ncl),
+        novel, sum(t in st for t in weights) / (ncl or 1), float(rank), *align, *doc_align,
+    ]

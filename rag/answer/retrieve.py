@@ -1,0 +1,112 @@
+"""Hybrid retrieval: dense (Chroma via LlamaIndex) and BM25 rankings fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from rag.ingest.embed import Embedder
+from rag.paths import display_path
+from rag.settings import Settings
+from rag.store.index import Index
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: str | None = None  # YYYY-MM-DD, inclusive
+    until: str | None = None
+    source: str | None = None  # glob or substring of the path
+
+    @property
+    def active(self) -> bool:
+        return bool(self.since or self.until or self.source)
+
+
+@dataclass(frozen=True)
+class Hit:
+    pid: str
+    doc_id: str
+    source: str
+    title: str | None
+    date: str | None
+    start: int
+    end: int
+    text: str
+    score: float  # fused RRF score
+    dense: float | None  # cosine similarity, when the dense ranking had it
+    bm25: float | None
+    # ``title`` above is what scoring reads as the passage's context (Document.context when the file has no
+    # title of its own); ``shown_title`` is the title people see (then the file name).
+    shown_title: str | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["source"] = display_path(self.source)
+        d["title"] = d.pop("shown_title") or self.title
+        return d
+
+
+class Retriever:
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None,
+               method: str = "hybrid", exclude: set[str] | None = None) -> list[Hit]:
+        """The ``k`` best passages; ``exclude``: document ids to leave out (the judge's training asks questions
+        with their source articles removed, to learn what a near miss looks like)."""
+        k = k or self.settings.k
+        filters = filters or Filters()
+        depth = max(self.settings.candidates, 2 * k)
+        allowed_docs = None
+        if filters.active or exclude:
+            allowed_docs = self.index.catalog.doc_ids_matching(filters.since, filters.until, filters.source)
+            allowed_docs -= exclude or set()
+            if not allowed_docs:
+                return []
+        dense: list[tuple[str, float]] = []
+        sparse: list[tuple[str, float]] = []
+        if method in ("hybrid", "dense"):
+            vec = self.embedder.embed_query(query)
+            dense = self.index.vectors.query(vec, depth, allowed_docs)
+        if method in ("hybrid", "bm25"):
+            lex = self.index.lexical()
+            allowed_pids = None
+            if allowed_docs is not None:
+                allowed_pids = {p for p in lex.pids if p.split("-", 1)[0] in allowed_docs}
+            sparse = lex.search(query, depth, allowed_pids)
+        fused = rrf([dense, sparse], self.settings.rrf_k)
+        return self._hits(fused[: k * 2], dict(dense), dict(sparse))[:k]
+
+    def _hits(self, fused: list[tuple[str, float]], dense: dict, sparse: dict) -> list[Hit]:
+        # Only passages in the catalog count: vectors of an unfinished ingest are invisible.
+        passages = self.index.catalog.passages(pid for pid, _ in fused)
+        docs = {}
+        hits = []
+        seen_text: set[str] = set()
+        for pid, score in fused:
+            p = passages.get(pid)
+            if p is None or p.text in seen_text:
+                continue  # not committed yet, or the same passage in an identical copy of an article
+            seen_text.add(p.text)
+            if p.doc_id not in docs:
+                docs[p.doc_id] = self.index.catalog.doc(p.doc_id)
+            d = docs[p.doc_id]
+            if d is None:
+                continue
+            hits.append(Hit(pid, p.doc_id, d.source, d.context or d.title, d.date, p.start, p.end, p.text, score,
+                            dense.get(pid), sparse.get(pid), d.title))
+        return hits
+
+
+def rrf(rankings: list[list[tuple[str, float]]], k: int = 60) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: sum of 1 / (k + rank) over the rankings an item appears in.
+
+    Equal sums (rank 1 + 2 against rank 2 + 1) are broken by each ranking's score relative to its best.
+    """
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        top = max((abs(s) for _, s in ranking), default=0.0) or 1.0
+        for rank, (pid, s) in enumerate(ranking, start=1):
+            scores[pid] = scores.get(pid, 0.0) + 1.0 / (k + rank) + 1e-6 * s / top
+    return sorted(scores.items(), key=lambda x: -x[1])

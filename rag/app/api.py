@@ -1,0 +1,266 @@
+"""The HTTP API: JSON routes under ``/api`` on the app's own server, behind the app's login.
+
+``rag serve`` mounts it on the FastAPI app Gradio creates (``mount_api``), so there is one port and one login:
+with ``RAG_AUTH=user:password`` every route needs HTTP Basic credentials (or the app's login cookie) and answers
+401 without them. Responses are what the CLI prints with ``--json``; every error is ``{"error": "..."}`` with a
+4xx status. OpenAPI docs: ``/api/docs`` (the schema at ``/api/openapi.json``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import Depends, FastAPI, File, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+
+from rag.app.engine import Engine
+from rag.errors import NotFound, RagError, StoreError, error_line
+from rag.settings import Settings
+
+Mode = Literal["auto", "extractive", "llm"]
+CookieUser = Callable[[Request], str | None]
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Filtered(BaseModel):
+    k: int | None = Field(None, ge=1, le=200, description="passages to retrieve (default RAG_K)")
+    since: str | None = Field(None, description="only articles published on or after YYYY-MM-DD")
+    until: str | None = Field(None, description="only articles published on or before YYYY-MM-DD")
+    source: str | None = Field(None, description="only articles whose path contains this text or matches this glob")
+
+
+class AskBody(Filtered):
+    question: str = Field(..., description="the question")
+    mode: Mode = "auto"
+    strict: bool = Field(False, description="drop generated sentences their citations do not support")
+    history: list[tuple[str, str]] = Field(default_factory=list,
+                                           description="earlier [question, answer] turns of a conversation")
+
+
+class SearchBody(Filtered):
+    query: str
+    method: Literal["hybrid", "dense", "bm25"] = "hybrid"
+
+
+class BriefBody(Filtered):
+    topic: str
+    mode: Mode = "auto"
+
+
+class CheckBody(BaseModel):
+    text: str = Field(..., description="the text to check: each sentence is a claim")
+
+
+def build_api(engine: Engine, settings: Settings, cookie_user: CookieUser | None = None) -> FastAPI:
+    """The API as its own FastAPI app (mounted at ``/api``), with the login check on every route."""
+    login = Depends(_login(settings, cookie_user))
+    # FastAPI's own docs routes skip app dependencies: they are added below, behind the login like the rest.
+    api = FastAPI(title="citable API", version="1", docs_url=None, redoc_url=None, openapi_url=None,
+                  description="Cited answers, search, briefings and grounding checks over the ingested articles. "
+                              "Responses are those of the CLI's --json.",
+                  dependencies=[login])
+    _errors(api)
+    _docs(api)
+    uploads = settings.index_dir / "uploads"
+
+    @api.post("/ask", summary="Answer a question; every sentence cited")
+    def ask(body: AskBody) -> dict:
+        ans = engine.ask(body.question, body.k, _filters(body), body.mode, body.history or None, body.strict)
+        return ans.to_dict()
+
+    @api.post("/search", summary="Ranked passages for a query")
+    def search(body: SearchBody) -> dict:
+        hits = engine.search(body.query, body.k, _filters(body), body.method)
+        return {"query": body.query, "results": [h.to_dict() for h in hits]}
+
+    @api.post("/brief", summary="A cited briefing on a topic")
+    def brief(body: BriefBody) -> dict:
+        return engine.brief(body.topic, body.k, _filters(body), body.mode).to_dict()
+
+    @api.post("/check", summary="Label each sentence supported / contradicted / not found")
+    def check(body: CheckBody) -> dict:
+        if not body.text.strip():
+            raise ApiError(400, "the text is empty: nothing to check")
+        return engine.check(body.text).to_dict()
+
+    @api.get("/documents", summary="The ingested documents")
+    def documents() -> list[dict]:
+        from rag.paths import display_path
+
+        return [{**d.to_dict(), "source": display_path(d.source)} for d in _catalog_docs(engine)]
+
+    @api.get("/documents/{ref:path}", summary="One document's canonical text and metadata (as `rag show --json`)")
+    def document(ref: str) -> dict:
+        return engine.document(ref)
+
+    @api.post("/documents", summary="Upload files (multipart field `files`) and ingest them")
+    def upload(files: list[UploadFile] = File(...)) -> dict:  # noqa: B008 - FastAPI's way to declare uploads
+        return _ingest_uploads(engine, settings, files, uploads)
+
+    return api
+
+
+def mount_api(server_app: Any, engine: Engine, settings: Settings) -> FastAPI:
+    """Mount the API at ``/api`` on the app Gradio serves; its login cookie is accepted beside Basic auth."""
+
+    def cookie_user(request: Request) -> str | None:
+        cookie_id = getattr(server_app, "cookie_id", None)
+        token = request.cookies.get(f"access-token-{cookie_id}") or request.cookies.get(
+            f"access-token-unsecure-{cookie_id}")
+        return getattr(server_app, "tokens", {}).get(token) if token else None
+
+    api = build_api(engine, settings, cookie_user)
+    server_app.mount("/api", api)
+    return api
+
+
+def _docs(api: FastAPI) -> None:
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    @api.get("/openapi.json", include_in_schema=False)
+    def openapi() -> dict:
+        return api.openapi()
+
+    @api.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> Any:
+        return get_swagger_ui_html(openapi_url=request.scope.get("root_path", "") + "/openapi.json",
+                                   title="citable API")
+
+
+# -- login -------------------------------------------------------------------------------------------------
+def _login(settings: Settings, cookie_user: CookieUser | None) -> Callable[[Request], None]:
+    from rag.settings import parse_auth
+
+    expected = parse_auth(settings.auth)
+
+    def check(request: Request) -> None:
+        if expected is None:
+            return
+        if cookie_user is not None and cookie_user(request):
+            return
+        given = _basic(request.headers.get("authorization", ""))
+        if given is not None and all(secrets.compare_digest(a.encode(), b.encode())
+                                     for a, b in zip(given, expected, strict=True)):
+            return
+        raise ApiError(401, "login required: HTTP Basic auth with the app's user and password")
+
+    return check
+
+
+def _basic(header: str) -> tuple[str, str] | None:
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        user, sep, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (user, password) if sep else None
+
+
+# -- errors ------------------------------------------------------------------------------------------------
+def _errors(api: FastAPI) -> None:
+    """Every failure is one line of JSON, ``{"error": "..."}``, with a 4xx status (5xx only for our own bugs)."""
+    from rag.store.index import NoIndex
+
+    def reply(status: int, message: str) -> JSONResponse:
+        headers = {"WWW-Authenticate": 'Basic realm="citable"'} if status == 401 else None
+        return JSONResponse({"error": " ".join(message.split())}, status_code=status, headers=headers)
+
+    @api.exception_handler(ApiError)
+    def _api(_: Request, e: ApiError) -> JSONResponse:
+        return reply(e.status, str(e))
+
+    @api.exception_handler(RequestValidationError)
+    def _invalid(_: Request, e: RequestValidationError) -> JSONResponse:
+        first = e.errors()[0] if e.errors() else {}
+        where = ".".join(str(x) for x in first.get("loc", ()) if x != "body")
+        return reply(422, f"{where}: {first.get('msg', 'invalid request')}" if where else "invalid request body")
+
+    @api.exception_handler(HTTPException)
+    def _http(_: Request, e: HTTPException) -> JSONResponse:
+        return reply(e.status_code, str(e.detail))
+
+    @api.exception_handler(LookupError)
+    def _missing(_: Request, e: LookupError) -> JSONResponse:
+        return reply(404, str(e))
+
+    @api.exception_handler(NotFound)
+    def _not_found(_: Request, e: NotFound) -> JSONResponse:
+        return reply(404, error_line(e))
+
+    @api.exception_handler(NoIndex)
+    def _no_index(_: Request, e: NoIndex) -> JSONResponse:
+        return reply(409, str(e))
+
+    @api.exception_handler(StoreError)
+    def _store(_: Request, e: StoreError) -> JSONResponse:  # the index is missing a part, damaged or unreachable
+        return reply(503, error_line(e))
+
+    @api.exception_handler(RagError)
+    def _bad(_: Request, e: RagError) -> JSONResponse:  # the caller's mistake; anything else is a 500 (our bug)
+        return reply(400, error_line(e))
+
+
+def _filters(body: Filtered) -> Any:
+    from datetime import date
+
+    from rag.answer.retrieve import Filters
+
+    for name, value in (("since", body.since), ("until", body.until)):
+        try:
+            if value is not None and len(value) == 10:
+                date.fromisoformat(value)
+                continue
+        except ValueError:
+            pass
+        if value is not None:
+            raise ApiError(400, f"invalid {name} date {value!r}: use YYYY-MM-DD")
+    return Filters(body.since, body.until, (body.source or "").strip() or None)
+
+
+def _catalog_docs(engine: Engine) -> list:
+    from rag.store.index import NoIndex
+
+    try:
+        return engine.index().catalog.docs()
+    except NoIndex:
+        return []
+
+
+def _ingest_uploads(engine: Engine, settings: Settings, files: list[UploadFile], folder: Path) -> dict:
+    """Uploads are checked like the app's (type, size), stored under INDEX/uploads/ and ingested."""
+    from rag.app.uploads import check_uploads, store_uploads
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        limit = int(settings.max_upload_mb * 1024 * 1024)
+        for f in files:
+            path = Path(tmp) / (Path(f.filename or "upload.txt").name or "upload.txt")
+            size = 0
+            with path.open("wb") as out:
+                while chunk := f.file.read(1 << 20):
+                    size += len(chunk)
+                    if size > limit:  # stop reading: the limit is the point
+                        raise ApiError(413, f"{path.name}: over the {settings.max_upload_mb:g} MB upload limit")
+                    out.write(chunk)
+            paths.append(str(path))
+        ok, errors = check_uploads(paths, settings.max_upload_mb)
+        if not ok:
+            raise ApiError(413 if any("limit" in e for e in errors) else 415, "; ".join(errors))
+        report = engine.ingest(store_uploads(ok, folder))
+    return {**report.to_dict(), "rejected": errors}

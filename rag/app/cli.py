@@ -1,0 +1,520 @@
+"""`rag`: the command line, a thin shell over :class:`rag.app.engine.Engine`. Heavy imports happen lazily."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from datetime import date
+from pathlib import Path
+from typing import NoReturn
+
+from rag.errors import BadInput, NotFound
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One clear line instead of argparse's usage dump."""
+        self.exit(2, f"rag: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _date(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise argparse.ArgumentTypeError(f"invalid date {value!r}: use YYYY-MM-DD")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {value!r}: no such day") from None
+    return value
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 1 <= n <= 200:
+        raise argparse.ArgumentTypeError(f"{n} is out of range (1 to 200)")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="rag", description="citable: answers about your articles, every sentence cited.")
+    p.add_argument("--index", metavar="DIR", help="index folder (env RAG_INDEX_DIR, default index/)")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    ing = sub.add_parser("ingest", help="add .txt/.md/.html/.pdf/.docx files or folders to the index (default seeds/)")
+    ing.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")])
+    ing.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
+    ing.add_argument("--chunk-tokens", type=_positive, help="passage size in word pieces (default 160)")
+    ing.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    def filters(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--k", type=_positive, help="passages to retrieve (env RAG_K, default 8)")
+        sp.add_argument("--since", type=_date, help="only articles published on or after YYYY-MM-DD")
+        sp.add_argument("--until", type=_date, help="only articles published on or before YYYY-MM-DD")
+        sp.add_argument("--source", help="only articles whose path contains this text (or matches this glob)")
+        sp.add_argument("--json", action="store_true", help="print JSON")
+
+    def answering(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--mode", choices=["auto", "extractive", "llm"], default="auto",
+                        help="llm: a generated, verified answer; auto: llm when RAG_LLM_BASE_URL/OPENAI_API_KEY is set")
+        sp.add_argument("--strict", action="store_true", help="drop generated sentences their citations do not support")
+
+    se = sub.add_parser("search", help="ranked passages for a query (hybrid dense + BM25)")
+    se.add_argument("query")
+    se.add_argument("--method", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    filters(se)
+
+    ask = sub.add_parser("ask", help="answer a question with cited sentences")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--batch", metavar="FILE", help="one question per line ('-' for stdin); JSON lines out")
+    ask.add_argument("--threshold", type=float, help="refusal threshold (env RAG_ANSWER_THRESHOLD)")
+    answering(ask)
+    filters(ask)
+
+    chat = sub.add_parser("chat", help="a conversation: follow-up questions use the turns before them")
+    answering(chat)
+    filters(chat)
+
+    ev = sub.add_parser("eval", help="score answers on a JSON Lines question set")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--k", type=_positive)
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--mode", choices=["auto", "extractive", "llm"], default="auto",
+                    help="answer extractively, with the model, or auto (the model when configured)")
+    ev.add_argument("--compare-baseline", action="store_true",
+                    help="also measure the LlamaIndex starter pipeline (rag/evaluation/baseline.py) on the same "
+                    "questions")
+
+    docs = sub.add_parser("docs", help="list the ingested documents")
+    docs.add_argument("--json", action="store_true")
+
+    sh = sub.add_parser("show", help="print a document's canonical text (what citations point into) and metadata")
+    sh.add_argument("source", help="the document's path (or a unique part of it, a glob, or its id)")
+    sh.add_argument("--json", action="store_true", help="print JSON: metadata and \"text\"")
+
+    br = sub.add_parser("brief", help="a cited briefing on a topic: summary, facts, timeline, who's who, conflicts")
+    br.add_argument("topic")
+    br.add_argument("--out", metavar="FILE", type=Path,
+                    help="also write the briefing to this file: Word when it ends in .docx, else Markdown")
+    br.add_argument("--mode", choices=["auto", "extractive", "llm"], default="auto",
+                    help="llm: the summary written by the model, every sentence verified; auto: llm when configured")
+    filters(br)
+
+    ck = sub.add_parser("check", help="label each sentence of a text supported / contradicted / not found")
+    ck.add_argument("file", metavar="FILE", help="the text to check ('-' for stdin)")
+    ck.add_argument("--json", action="store_true", help="print JSON")
+
+    rm = sub.add_parser("remove", help="remove documents from the index by path (substring or glob)")
+    rm.add_argument("pattern")
+
+    dr = sub.add_parser("doctor", help="check that the index's stores agree (one line per problem); --repair fixes")
+    dr.add_argument("--repair", action="store_true",
+                    help="rebuild what is missing or damaged from the catalog or the source files")
+
+    st = sub.add_parser("settings", help="print the effective settings and where each came from (default/env/flag)")
+    st.add_argument("--json", action="store_true", help="print JSON: variable -> {value, source, description}")
+
+    sv = sub.add_parser("serve", help="start the web app (env RAG_HOST, RAG_PORT)")
+    sv.add_argument("--host")
+    sv.add_argument("--port", type=int)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # noqa: BLE001 - the CLI promises one clear line, never a traceback
+        return _fail(e, args)
+
+
+def _fail(e: Exception, args: argparse.Namespace) -> int:
+    """One line: the user's mistake as it is (a RagError or OSError), anything else as an internal error with a
+    hint to rerun with RAG_DEBUG=1, which shows the traceback."""
+    from rag.errors import error_line
+    from rag.settings import Settings
+    from rag.store.index import damaged
+
+    try:
+        settings: Settings | None = Settings.from_env().with_overrides(index_dir=args.index)
+    except Exception:  # noqa: BLE001 - a bad setting is the error being reported
+        settings = None
+    if settings is not None:
+        e = damaged(e, settings.index_dir) or e  # a damaged index file is named, with its remedy
+    print(f"rag: error: {error_line(e)}", file=sys.stderr)
+    if settings is not None and settings.debug:
+        raise e
+    return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rag.settings import Settings
+
+    settings = Settings.from_env().with_overrides(
+        index_dir=args.index, k=getattr(args, "k", None), chunk_tokens=getattr(args, "chunk_tokens", None),
+        answer_threshold=getattr(args, "threshold", None), host=getattr(args, "host", None),
+        port=getattr(args, "port", None))
+    if args.command == "settings":
+        return _settings(settings, args)
+    if args.command == "serve":
+        from rag.app.ui import serve
+
+        serve(settings)
+        return 0
+    from rag.app.engine import Engine
+
+    engine = Engine(settings)
+    if args.command == "doctor":
+        return _doctor(engine, args)
+    return {"ingest": _ingest, "search": _search, "ask": _ask, "eval": _eval, "docs": _docs,
+            "remove": _remove, "chat": _chat, "brief": _brief, "check": _check, "show": _show_document,
+            }[args.command](engine, args)
+
+
+def _settings(settings, args) -> int:  # noqa: ANN001
+    """Every setting: its variable, effective value (secrets masked), where it came from, and what it does."""
+    rows = settings.shown()
+    if args.json:
+        print(json.dumps({var: {"value": value, "source": source, "description": desc}
+                          for var, value, source, desc in rows}, ensure_ascii=False))
+        return 0
+    width = max(len(var) for var, *_ in rows)
+    for var, value, source, _ in rows:
+        print(f"{var:<{width}}  {source:<7}  {value}")
+    return 0
+
+
+def _ingest(engine, args) -> int:  # noqa: ANN001
+    from rag.store.ingestion import tqdm_progress
+
+    for p in args.paths:
+        if not p.exists():
+            raise FileNotFoundError(f"no such file or folder: {p}")
+    report = engine.ingest(args.paths, prune=args.prune, progress=tqdm_progress())
+    from rag.paths import shown_name
+
+    for w in report.warnings:
+        print(f"warning: skipped {shown_name(w)}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        docs, passages = engine.index().catalog.count()
+        print(f"{report.summary()}\nindex {engine.settings.index_dir}/: {docs} documents, {passages} passages")
+    return 0
+
+
+def _filters(args):  # noqa: ANN001, ANN202
+    from rag.answer.retrieve import Filters
+
+    return Filters(args.since, args.until, args.source)
+
+
+def _search(engine, args) -> int:  # noqa: ANN001
+    from rag.paths import shown_name
+
+    hits = engine.search(args.query, args.k, _filters(args), args.method)
+    warnings = engine.warnings() if args.method != "bm25" else []
+    for w in warnings:
+        print(f"rag: warning: {w}", file=sys.stderr, flush=True)
+    if args.json:
+        print(json.dumps({"query": args.query, "results": [h.to_dict() for h in hits], "warnings": warnings},
+                         ensure_ascii=False))
+        return 0
+    for i, h in enumerate(hits, 1):
+        d = h.to_dict()
+        print(f"{i:>2}. {h.score:.4f}  {shown_name(d['source'])} [{h.start}:{h.end}]  {h.title or ''} {h.date or ''}")
+        print(f"    {' '.join(h.text.split())[:300]}")
+    if not hits:
+        print("no passages found")
+    return 0
+
+
+def _ask(engine, args) -> int:  # noqa: ANN001
+    filters = _filters(args)
+    if args.batch:
+        if args.question:
+            raise BadInput("give a question or --batch, not both")
+        return _batch(engine, args, filters)
+    if args.question is None:
+        raise BadInput("the question is missing: rag ask \"QUESTION\"")
+    events = engine.ask_stream(args.question, args.k, filters, args.mode, None, args.strict)
+    _show(events, args.json)
+    return 0
+
+
+def _batch(engine, args, filters) -> int:  # noqa: ANN001
+    """One JSON line out per line in: an answer, or ``{"error": ..., "line": n}``, and the run goes on.
+    Exit 1 when any line failed (a script can tell), 0 when every line was answered."""
+    from rag.errors import error_line
+
+    stream = sys.stdin.buffer if args.batch == "-" else open(args.batch, "rb")  # noqa: SIM115
+    failed, shown = 0, set()
+    for n, raw in enumerate(stream, 1):
+        try:
+            try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError:
+                raise BadInput("the line is not UTF-8 text") from None
+            ans = engine.ask(line, args.k, filters, args.mode, None, args.strict)
+        except Exception as e:  # noqa: BLE001 - one bad line must not cost the lines after it their answers
+            failed += 1
+            out = {"error": error_line(e), "line": n}
+        else:
+            _warn_fallback(ans, shown)
+            out = ans.to_dict()
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    if stream is not sys.stdin.buffer:
+        stream.close()
+    return 1 if failed else 0
+
+
+def _show(events, as_json: bool):  # noqa: ANN001, ANN202
+    """Print a streamed answer: tokens as they arrive (not with --json), then the checked answer."""
+    streamed = False
+    for event in events:
+        if event.kind == "token" and not as_json:
+            print(event.text, end="", flush=True)
+            streamed = True
+        elif event.kind == "answer":
+            ans = event.answer
+            _warn_fallback(ans)
+            if as_json:
+                print(json.dumps(ans.to_dict(), ensure_ascii=False), flush=True)
+            else:
+                if streamed:
+                    print("\n\n" + ("Checked answer:" if ans.mode == "llm" else "Extractive answer instead:"))
+                _print_answer(ans)
+            return ans
+    return None
+
+
+def _warn_fallback(ans, shown: set[str] | None = None) -> None:  # noqa: ANN001
+    """The answer's warnings on stderr (``shown``: those already printed by this run, not repeated)."""
+    for w in ans.warnings:
+        if shown is None or w not in shown:
+            print(f"rag: warning: {w}", file=sys.stderr, flush=True)
+            if shown is not None:
+                shown.add(w)
+    if ans.llm.fallback_reason:
+        print(f"rag: warning: {ans.llm.fallback_reason}; answered extractively instead", file=sys.stderr, flush=True)
+
+
+LOW_CONFIDENCE = 0.5  # extractive answers the judge gives less than even odds are marked as such
+
+
+def _print_answer(ans) -> None:  # noqa: ANN001
+    from rag.paths import shown_name
+
+    if ans.mode == "llm" and ans.sentences:
+        for s in ans.sentences:
+            refs = "".join(f"[{n}]" for n in s.citations)
+            print(f"{'+' if s.supported else '!'} {s.text} {refs}".rstrip())
+            if not s.supported:
+                print(f"    not supported: {'; '.join(s.problems)}")
+        ok = sum(s.supported for s in ans.sentences)
+        print(f"({ok} of {len(ans.sentences)} sentences supported by their citations; model {ans.llm.model})")
+    else:
+        print(ans.answer)
+        if not ans.refused and ans.confidence < LOW_CONFIDENCE:
+            print(f"(low confidence: the judge gives {ans.confidence:.0%} that this answers the question)")
+    if ans.refused and ans.related:
+        r = ans.related
+        print(f"\nRelated, not an answer: {r.title or '(untitled)'} | {r.date or 'undated'} | {r.source} "
+              f"[{r.start}:{r.end}]\n    \u201c{r.quote}\u201d")
+    for note in ans.notes:
+        print(f"Note: {note}")
+    if ans.citations:
+        print("\nSources:")
+    for c in ans.citations:
+        print(f"[{c.n}] {c.title or '(untitled)'} | {c.date or 'undated'} | {shown_name(c.source)} {c.location}")
+        print(f"    \u201c{c.quote}\u201d")
+
+
+def _chat(engine, args) -> int:  # noqa: ANN001
+    """Questions from stdin, one per line; each follow-up is asked with the conversation so far."""
+    from rag.app.engine import Conversation
+    from rag.errors import EmptyQuestion
+
+    conv = Conversation(engine, args.mode, args.strict, args.k, _filters(args))
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Ask about your articles (/reset starts over, /quit or Ctrl-D ends).", file=sys.stderr)
+    while True:
+        if interactive:
+            print("\n> ", end="", file=sys.stderr, flush=True)
+        line = sys.stdin.readline()
+        if not line or line.strip() in ("/quit", "/exit"):
+            return 0
+        if line.strip() == "/reset":
+            conv.reset()
+            continue
+        if not line.strip():
+            continue
+        try:
+            ans = _show(conv.ask_stream(line.strip()), args.json)
+        except EmptyQuestion as e:
+            print(f"rag: error: {e}", file=sys.stderr)
+            continue
+        if ans is not None and ans.standalone_question and not args.json:
+            print(f"(asked as: {ans.standalone_question})")
+
+
+def _eval(engine, args) -> int:  # noqa: ANN001
+    from rag.evaluation.evaluate import evaluate, format_report, is_claim_set, load_questions
+
+    if is_claim_set(args.file):
+        return _eval_claims(engine, args)
+    baseline = _baseline_retriever(engine) if args.compare_baseline else None
+    report = evaluate(engine, load_questions(args.file), args.k, baseline=baseline, mode=args.mode)
+    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_report(report))
+    return 0
+
+
+def _eval_claims(engine, args) -> int:  # noqa: ANN001
+    """A claim set brings its own articles: they are ingested once into a private index beside the cache."""
+    import hashlib
+
+    from rag.app.engine import Engine
+    from rag.evaluation.evaluate import evaluate_claims, format_claim_report, load_claim_set
+    from rag.ingest.embed import default_cache_dir
+
+    digest = hashlib.sha256(args.file.read_bytes()).hexdigest()[:12]
+    home = (engine.settings.cache_dir or default_cache_dir()) / "claimsets" / f"{args.file.stem}-{digest}"
+    claims = load_claim_set(args.file, home / "articles")
+    private = Engine(engine.settings.with_overrides(index_dir=home / "index"))
+    if not (home / "index" / "catalog.sqlite").is_file():
+        print(f"rag: ingesting the claim set's {len(list((home / 'articles').iterdir()))} articles into {home}",
+              file=sys.stderr)
+    private.ingest([home / "articles"])
+    report = evaluate_claims(private, claims)
+    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_claim_report(report))
+    return 0
+
+
+def _baseline_retriever(engine):  # noqa: ANN001, ANN202
+    """The baseline over the same files, built once into INDEX/baseline/ (rag/evaluation/baseline.py)."""
+    from rag.evaluation import baseline
+
+    target = engine.settings.index_dir / "baseline"
+    if not baseline.exists(target):
+        sources = [d.source for d in engine.index().catalog.docs()]
+        if not sources:
+            raise BadInput("the index is empty: nothing to build a baseline from")
+        root = Path(os.path.commonpath(sources))
+        root = root if root.is_dir() else root.parent
+        print(f"building the baseline over {root} into {target}/ ...", file=sys.stderr)
+        baseline.build(root, target, engine.embedder)
+    return baseline.retriever(target, engine.embedder)
+
+
+def _docs(engine, args) -> int:  # noqa: ANN001
+    from rag.paths import display_path, shown_path
+
+    docs = engine.index().catalog.docs()
+    if args.json:
+        print(json.dumps([{**d.to_dict(), "source": display_path(d.source)} for d in docs], ensure_ascii=False))
+        return 0
+    for d in docs:
+        print(f"{d.date or 'undated':<10}  {d.n_passages:>3} passages  {shown_path(d.source)}  {d.title or ''}")
+    print(f"{len(docs)} documents")
+    return 0
+
+
+def _show_document(engine, args) -> int:  # noqa: ANN001
+    """Metadata lines, a blank line, then the canonical text exactly (citation offsets count from its start)."""
+    doc = engine.document(args.source)
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False))
+        return 0
+    for key in ("title", "source", "date", "author", "format", "pages", "n_passages", "chars", "doc_id"):
+        if doc[key] is not None:
+            print(f"{key}: {doc[key]}")
+    print()
+    sys.stdout.write(doc["text"])
+    sys.stdout.write("\n" if not doc["text"].endswith("\n") else "")
+    return 0
+
+
+def _brief(engine, args) -> int:  # noqa: ANN001
+    if args.out is not None and (args.out.is_dir() or not args.out.parent.is_dir()):
+        raise BadInput(f"cannot write {args.out}: not a file in an existing folder")
+    b = engine.brief(args.topic, args.k, _filters(args), args.mode)
+    for w in engine.warnings():
+        print(f"rag: warning: {w}", file=sys.stderr)
+    if b.llm.fallback_reason:
+        print(f"rag: warning: {b.llm.fallback_reason}; summary written extractively instead", file=sys.stderr)
+    if args.out is not None and args.out.suffix.lower() == ".docx":
+        from rag.reports.docx_export import briefing_docx
+
+        args.out.write_bytes(briefing_docx(b))  # Word, every citation a footnote
+    elif args.out is not None:
+        args.out.write_text(b.markdown, encoding="utf-8")
+    print(json.dumps(b.to_dict(), ensure_ascii=False) if args.json else b.markdown, end="" if not args.json else "\n")
+    return 0
+
+
+def _check(engine, args) -> int:  # noqa: ANN001
+    """Exit 0 when every claim is supported, 1 otherwise (so a script can gate a document on it)."""
+    from rag.reports.markdown import check_markdown
+
+    report = engine.check(_read_text(args.file))
+    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else check_markdown(report))
+    return 0 if report.passed else 1
+
+
+def _read_text(name: str) -> str:
+    if name == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        path = Path(name)
+        if not path.exists():
+            raise FileNotFoundError(f"no such file: {name}")
+        if not path.is_file():
+            raise BadInput(f"{name} is not a regular file")
+        data = path.read_bytes()
+    if b"\x00" in data:
+        raise BadInput(f"{name} is a binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput(f"{name} is not UTF-8 text") from None
+    if not text.strip():
+        raise BadInput(f"{name} is empty: nothing to check")
+    return text
+
+
+def _doctor(engine, args) -> int:  # noqa: ANN001
+    """Exit 0 when the index is healthy (after repairs, with --repair), 1 when a problem remains."""
+    from rag.store.doctor import doctor
+
+    report = doctor(engine.settings, lambda: engine.embedder, args.repair)
+    for line in report.lines:
+        print(line)
+    state = "healthy" if report.healthy else "problems remain" if args.repair else "run `rag doctor --repair`"
+    print(f"index {engine.settings.index_dir}/: {state}")
+    return 0 if report.healthy else 1
+
+
+def _remove(engine, args) -> int:  # noqa: ANN001
+    from rag.paths import source_matches
+
+    index = engine.index()
+    gone = [d for d in index.catalog.docs() if source_matches(d.source, args.pattern)]
+    if not gone:
+        raise NotFound(f"no ingested document matches {args.pattern!r}")
+    engine.remove([d.doc_id for d in gone])
+    print(f"removed {len(gone)} documents")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""The one library API that the CLI and the UI are thin shells over."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+
+from rag.answer.chat import History
+from rag.answer.components import Components
+from rag.answer.generate import answer_stream
+from rag.answer.judge import Judge, load_judge
+from rag.answer.llm import check_mode
+from rag.answer.questions import check_question
+from rag.answer.results import Answer, Event
+from rag.answer.retrieve import Filters, Hit, Retriever
+from rag.errors import NotFound, error_line, is_users
+from rag.ingest.documents import doc_id_for
+from rag.ingest.embed import Embedder, get_embedder
+from rag.ingest.readers import document_view
+from rag.paths import display_path, source_matches
+from rag.reports.brief import build_briefing
+from rag.reports.grounding import check_text, claims_in
+from rag.reports.report_types import Briefing, CheckReport
+from rag.settings import Settings
+from rag.store.health import dense_warning
+from rag.store.index import Index, NoIndex, damaged
+from rag.store.ingestion import IngestReport, Progress, ingest, remove_documents
+
+
+class Engine:
+    """Loads the model and the index lazily and once; safe to share between threads."""
+
+    def __init__(self, settings: Settings, judge: Judge | None = None, embedder: Embedder | None = None,
+                 index: Index | None = None) -> None:
+        self.settings = settings
+        self._judge = judge  # None: the committed one (rag/models), loaded on first use
+        self._embedder = embedder  # None: loaded on first use, as is the index
+        self._index = index
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = get_embedder(self.settings.embed_batch, self.settings.embed_backend,
+                                               self.settings.threads, self.settings.cache_dir,
+                                               self.settings.embed_precision)
+            return self._embedder
+
+    @property
+    def judge(self) -> Judge:
+        return self._judge or load_judge()
+
+    def with_judge(self, judge: Judge) -> Engine:
+        """The same engine (model and index shared) deciding with another judge: cross-validation uses it."""
+        return Engine(self.settings, judge, self.embedder, self.index())
+
+    def index(self, create: bool = False) -> Index:
+        with self._lock:
+            if self._index is None:
+                self._index = Index(self.settings, create=create)
+            return self._index
+
+    def warm_up(self) -> None:
+        """Load what a question touches (the model, Chroma, BM25, the judge and their imports) by answering one, so
+        that the first user's answer is as fast as the next. Without an index there is nothing more to load."""
+        self.embedder  # noqa: B018 - loads the model
+        try:
+            if self.index().catalog.docs():
+                self.ask("What happened?", mode="extractive")
+        except NoIndex:
+            pass
+
+    def retriever(self) -> Retriever:
+        return Retriever(self.index(), self.embedder, self.settings)
+
+    def components(self) -> Components:
+        """What the pipeline's steps use (rag/answer/components.py), for one request: the catalog, the retriever, the
+        model, BM25 and the judge, as they are now (server mode refreshes the catalog between requests)."""
+        index = self.index()
+        return Components(self.settings, index.catalog, self.retriever(), self.embedder, index.lexical(), self.judge)
+
+    # -- commands --------------------------------------------------------------------------------------
+    def ingest(self, paths: list[Path], prune: bool = False, progress: Progress | None = None) -> IngestReport:
+        return ingest(paths, self.settings, self.embedder, prune=prune, progress=progress,
+                      index=self.index(create=True))
+
+    def remove(self, doc_ids: list[str]) -> None:
+        remove_documents(self.index(), doc_ids)
+
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None,
+               method: str = "hybrid") -> list[Hit]:
+        return self.retriever().search(check_question(query), k, filters, method)
+
+    def ask(self, question: str, k: int | None = None, filters: Filters | None = None, mode: str = "auto",
+            history: History | None = None, strict: bool = False) -> Answer:
+        """Answer one question. ``mode``: auto | extractive | llm; ``history``: earlier (question, answer)
+        turns of a conversation; ``strict``: drop sentences that verification does not support.
+
+        ``auto`` uses the model when one is configured (RAG_LLM_BASE_URL / OPENAI_API_KEY), else extractive."""
+        result: Answer | None = None
+        for event in self.ask_stream(question, k, filters, mode, history, strict):
+            if event.kind == "answer":
+                result = event.answer
+        assert result is not None
+        return result
+
+    def ask_stream(self, question: str, k: int | None = None, filters: Filters | None = None, mode: str = "auto",
+                   history: History | None = None, strict: bool = False) -> Iterator[Event]:
+        """Events for a UI: ``token`` events while an answer is generated, then one ``answer`` event.
+
+        A follow-up is first made standalone with ``history``; ``llm`` (or ``auto`` with a model configured)
+        streams the model's tokens, then verifies every sentence; any failure answers extractively instead,
+        with ``answer.llm.fallback_reason`` saying why."""
+        check_question(question), check_mode(mode)  # a bad request fails before the model and the index load
+        for event in answer_stream(self.components(), question, k, filters, mode, history, strict):
+            if event.kind == "answer" and event.answer is not None:
+                event.answer.warnings = self.warnings()
+                event.answer.notes = self.filter_notes(filters)
+            yield event
+
+    def warnings(self) -> list[str]:
+        """What degrades answers now: vectors missing from the vector store (rag/store/health.py; counts only)."""
+        w = dense_warning(self.index())
+        return [w] if w else []
+
+    def filter_notes(self, filters: Filters | None) -> list[str]:
+        """What a date range leaves out, in words ("2,225 undated articles are outside this range"): without
+        it, an answer that finds nothing under a filter gives no reason."""
+        if not filters or not (filters.since or filters.until):
+            return []
+        undated, outside = self.index().catalog.outside_dates(filters.since, filters.until, filters.source)
+        notes = []
+        if undated:
+            notes.append(f"{undated:,} undated article{'s are' if undated != 1 else ' is'} outside this range "
+                         "(a date range keeps only dated articles).")
+        if outside:
+            notes.append(f"{outside:,} dated article{'s are' if outside != 1 else ' is'} outside this range.")
+        return notes
+
+    def brief(self, topic: str, k: int | None = None, filters: Filters | None = None,
+              mode: str = "auto") -> Briefing:
+        """A cited briefing on ``topic`` (rag/reports/brief.py): a ``Briefing`` with sections, citations, Markdown.
+        ``mode`` as in ``ask``: with a model, its summary is verified sentence by sentence."""
+        check_question(topic), check_mode(mode)
+        return build_briefing(self.components(), topic, k, filters, mode)
+
+    def check(self, text: str, k: int | None = None, filters: Filters | None = None) -> CheckReport:
+        """Each sentence of ``text`` labelled supported / contradicted / not_found (rag/reports/grounding.py)."""
+        claims_in(text)  # a text without sentences fails before the model and the index load
+        return check_text(self.components(), text, k, filters)
+
+    def canonical_text(self, source: str) -> str:
+        """The canonical text of an ingested document, by its shown or absolute path."""
+        return self.index().catalog.text(doc_id_for(str(Path(source).resolve())))
+
+    def document(self, source: str) -> dict:
+        """A document's canonical text and metadata (what ``rag show`` prints): ``source`` is its path (as shown
+        or absolute), its id, or a path fragment or glob that matches exactly one document."""
+        catalog = self.index().catalog
+        info = catalog.doc(doc_id_for(str(Path(source).resolve()))) or catalog.doc(source.strip())
+        if info is None:
+            found = [d for d in catalog.docs() if source_matches(d.source, source)] if source.strip() else []
+            if not found:
+                raise NotFound(f"no ingested document matches {source!r}")
+            if len(found) > 1:
+                names = ", ".join(display_path(d.source) for d in found[:3]) + (", …" if len(found) > 3 else "")
+                raise NotFound(f"{source!r} matches {len(found)} documents ({names}): be more specific")
+            info = found[0]
+        return document_view(info, catalog.text(info.doc_id), display_path(info.source))
+
+
+def shown_error(e: BaseException, settings: Settings) -> str:
+    """An error as the app shows it: one line; a damaged index file named with its remedy; a bug reported as
+    an internal error, its traceback on stderr with ``RAG_DEBUG=1``."""
+    e = damaged(e, settings.index_dir) or e
+    if settings.debug and not is_users(e):
+        traceback.print_exception(e, file=sys.stderr)
+    return error_line(e)
+
+
+class Conversation:
+    """A chat: each question is asked with the turns before it; the UI and `rag chat` both use this."""
+
+    def __init__(self, engine: Engine, mode: str = "auto", strict: bool = False, k: int | None = None,
+                 filters: Filters | None = None) -> None:
+        self.engine = engine
+        self.mode = mode
+        self.strict = strict
+        self.k = k
+        self.filters = filters
+        self.history: History = []
+
+    def ask_stream(self, question: str) -> Iterator[Event]:
+        for event in self.engine.ask_stream(question, self.k, self.filters, self.mode, list(self.history),
+                                            self.strict):
+            if event.kind == "answer" and event.answer is not None:
+                self.history.append((question, event.answer.answer))
+            yield event
+
+    def reset(self) -> None:
+        self.history.clear()

@@ -1,0 +1,556 @@
+"""The web app (Gradio): a chat on the left, the selected answer's sources on the right, a corpus tab.
+
+Rendering helpers are plain functions (testable without a browser); ``build_app`` wires them to Gradio.
+Article text and model output are untrusted: every piece of it goes through ``html.escape`` before display.
+Selecting an answer or a citation badge happens in the browser (``SELECT_JS``): the sources panel holds every
+answer's cards and shows one answer's group at a time, so a click never waits for the server.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from rag.answer.results import Answer
+from rag.answer.retrieve import Filters
+from rag.app.engine import Engine, shown_error
+from rag.app.ui_cards import render_cards
+from rag.app.uploads import UPLOAD_TYPES, check_uploads, store_uploads
+from rag.errors import BadInput
+from rag.paths import shown_name
+from rag.settings import Settings, parse_auth
+
+MARKER = re.compile(r"\s*\[(\d+)\]")
+MODES = ("auto", "extractive", "llm")
+
+
+@dataclass
+class Turn:
+    """One question of the conversation and what came back (an answer or an error line)."""
+
+    question: str
+    answer: Answer | None = None
+    error: str | None = None
+    texts: dict[str, str] = field(default_factory=dict)  # source -> canonical text, read once when answered
+
+
+# -- rendering: chat ---------------------------------------------------------------------------------------
+def badge(turn: int, n: int) -> str:
+    # The chat's sanitizer drops data-* attributes, so the answer and the citation travel in a class name.
+    return f'<span class="cite-badge cite-{turn}-{n}" role="button" tabindex="0" title="show source {n}">[{n}]</span>'
+
+
+def render_sentence(text: str, citations: list[int], supported: bool, turn: int) -> str:
+    """A sentence with its [n] markers as badges; a sentence its citations do not support is flagged."""
+    body = MARKER.sub(lambda m: badge(turn, int(m.group(1))), html.escape(text))
+    if not MARKER.search(text):
+        body += "".join(badge(turn, n) for n in citations)
+    if not citations:
+        supported = False
+    if supported:
+        return f'<span class="sent">{body}</span>'
+    return (f'<span class="sent unsupported" title="not supported by the cited passage">{body}'
+            '<span class="flag">⚠ unsupported</span></span>')
+
+
+LOW_CONFIDENCE = 0.5  # extractive answers below even odds by the judge are marked
+
+
+def render_answer(ans: Answer, turn: int) -> str:
+    """An answer as one HTML block (one line, so the chat's Markdown renderer leaves it alone)."""
+    notes = "".join(f'<div class="answer-note">{html.escape(n)}</div>' for n in getattr(ans, "notes", []))
+    if ans.refused:
+        inner = f'<span class="refusal-icon">⊘</span> {html.escape(ans.answer)}'
+        if ans.related:
+            r = ans.related
+            inner += (f'<div class="related">Related, not an answer: “{html.escape(" ".join(r.quote.split()))}” '
+                      f'<span class="related-source">({html.escape(r.title or r.source)})</span></div>')
+        return f'<div class="answer refusal turn-{turn}">{inner}{notes}</div>'
+    low = ""
+    if ans.mode == "extractive" and ans.confidence < LOW_CONFIDENCE:
+        low = (f'<div class="low-confidence" title="the judge\'s probability that this answers the question">'
+               f'Low confidence ({ans.confidence:.0%}): read the sources</div>')
+    if ans.sentences:
+        body = " ".join(render_sentence(s.text, s.citations, s.supported, turn) for s in ans.sentences)
+    else:  # no sentence breakdown: markers in the text become badges, nothing is claimed as checked
+        body = render_sentence(ans.answer, [], False, turn)
+    return (f'<div class="answer turn-{turn}">{_lines(body)}{low}{notes}'
+            f'<div class="answer-meta">{html.escape(answer_meta(ans))}</div></div>')
+
+
+def answer_meta(ans: Answer) -> str:
+    """How the answer was made: mode and model, sources, time; a follow-up's standalone form; why no LLM."""
+    llm = getattr(ans, "llm", None)
+    model = getattr(llm, "model", None) if getattr(llm, "called", False) else None
+    n = len(ans.citations)
+    parts = [f"{ans.mode} · {model}" if model else ans.mode, f"{n} source{'s' if n != 1 else ''}",
+             f"{ans.timings_ms.get('total', 0):.0f} ms"]
+    standalone = getattr(ans, "standalone_question", None)
+    if standalone:
+        parts.append(f"understood as: {standalone}")
+    reason = getattr(llm, "fallback_reason", None)
+    if reason:
+        parts.append(f"model not used: {reason}")
+    parts += [f"⚠ {w}" for w in getattr(ans, "warnings", [])]
+    return " · ".join(parts)
+
+
+def render_streaming(text: str) -> str:
+    return f'<div class="answer streaming">{_lines(html.escape(text))}<span class="cursor">▍</span></div>'
+
+
+def render_error(message: str) -> str:
+    return f'<div class="answer error">⚠ {html.escape(message)}</div>'
+
+
+def render_question(question: str) -> str:
+    return f'<div class="question">{_lines(html.escape(question))}</div>'
+
+
+def _lines(s: str) -> str:
+    # The chat renders Markdown around HTML blocks: a blank line would end the block, so keep it on one line.
+    return s.replace("\r", "").replace("\n", "<br>")
+
+
+def chat_messages(turns: list[Turn]) -> list[dict]:
+    msgs: list[dict] = []
+    for i, t in enumerate(turns):
+        msgs.append({"role": "user", "content": render_question(t.question)})
+        if t.answer is not None:
+            msgs.append({"role": "assistant", "content": render_answer(t.answer, i)})
+        elif t.error is not None:
+            msgs.append({"role": "assistant", "content": render_error(t.error)})
+    return msgs
+
+
+# -- rendering: sources ------------------------------------------------------------------------------------
+def render_sources(turns: list[Turn], selected: int | None = None) -> str:
+    """Every answer's cards, one group per answer; only the selected answer's group is shown."""
+    if selected is None:
+        selected = len(turns) - 1
+    groups = []
+    for i, t in enumerate(turns):
+        if t.answer is None:
+            cards = '<p class="no-sources">No answer, no sources.</p>'
+        elif t.answer.refused or not t.answer.citations:
+            cards = '<p class="no-sources">No source answers this question.</p>'
+        else:
+            cards = render_cards(t.answer.citations, t.texts, i)
+        active = " active" if i == selected else ""
+        groups.append(f'<div class="src-group{active}" data-turn="{i}"><div class="src-question">Sources for: '
+                      f'<b>{html.escape(t.question)}</b></div>{cards}</div>')
+    if not groups:
+        return '<div class="sources-empty">Ask a question: the sources of the answer appear here.</div>'
+    return '<div class="sources">' + "".join(groups) + "</div>"
+
+
+def read_texts(engine: Engine, ans: Answer) -> dict[str, str]:
+    texts = {}
+    for c in ans.citations:
+        if c.source not in texts:
+            try:
+                texts[c.source] = engine.canonical_text(c.source)
+            except Exception:  # noqa: BLE001 - a removed document: the card says the quote can't be checked
+                pass
+    return texts
+
+
+# -- export ------------------------------------------------------------------------------------------------
+def conversation_markdown(turns: list[Turn], when: datetime | None = None) -> str:
+    """The conversation as Markdown; every citation becomes a footnote with its quote and source."""
+    when = when or datetime.now()
+    out = ["# citable conversation", "", f"Exported {when:%Y-%m-%d %H:%M}.", ""]
+    for i, t in enumerate(turns, 1):
+        out += [f"## {i}. {_one_line(t.question)}", ""]
+        ans = t.answer
+        if ans is None:
+            out += [f"*Error: {_one_line(t.error or '')}*", ""]
+            continue
+        if ans.refused:
+            out += [f"*{ans.answer}*", ""]
+            continue
+        sentences = []
+        for s in ans.sentences or []:
+            text = MARKER.sub("", s.text).strip()
+            notes = "".join(f"[^{i}-{n}]" for n in s.citations)
+            sentences.append(text + notes + ("" if s.supported and s.citations else " *(unsupported)*"))
+        body = " ".join(sentences) if sentences else MARKER.sub(rf"[^{i}-\1]", ans.answer)
+        out += [body, ""]
+        for c in ans.citations:
+            quote = " ".join(c.quote.split())
+            out.append(f"[^{i}-{c.n}]: “{quote}” — {c.title or '(untitled)'}, {c.date or 'undated'}, "
+                       f"`{shown_name(c.source)}` {html.escape(c.location)}")
+        out.append("")
+    return "\n".join(out)
+
+
+def _one_line(s: str) -> str:
+    return " ".join(s.split())
+
+
+def write_docx_export(turns: list[Turn], folder: Path) -> str | None:
+    """The conversation as a Word file (rag/reports/docx_export.py), for the "Export Word" button."""
+    from rag.reports.docx_export import conversation_docx
+
+    if not turns:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(dir=folder)) / "conversation.docx"
+    path.write_bytes(conversation_docx(turns))
+    return str(path)
+
+
+def write_export(turns: list[Turn], folder: Path) -> str | None:
+    if not turns:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(dir=folder)) / "conversation.md"
+    path.write_text(conversation_markdown(turns), encoding="utf-8")
+    return str(path)
+
+
+# -- inputs ------------------------------------------------------------------------------------------------
+def parse_filters(since: str | None, until: str | None, source: str | None) -> Filters:
+    """Filters from the controls; a bad date is a BadInput with one clear line."""
+    values = []
+    for name, v in (("from", since), ("to", until)):
+        v = (v or "").strip()
+        if v:
+            try:
+                date.fromisoformat(v)
+            except ValueError:
+                raise BadInput(f"invalid '{name}' date {v!r}: use YYYY-MM-DD") from None
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+                raise BadInput(f"invalid '{name}' date {v!r}: use YYYY-MM-DD")
+        values.append(v or None)
+    return Filters(values[0], values[1], (source or "").strip() or None)
+
+
+def mode_choices(settings: Settings) -> list[tuple[str, str]]:
+    """The modes that can run: LLM only when a model is configured (mode_note says why it is missing)."""
+    if not settings.llm_configured:
+        return [("Auto (extractive)", "auto"), ("Extractive", "extractive")]
+    return [("Auto", "auto"), ("Extractive", "extractive"), (f"LLM ({settings.llm_model or 'default model'})", "llm")]
+
+
+def mode_note(settings: Settings) -> str | None:
+    if settings.llm_configured:
+        return None
+    return "LLM mode unavailable: no model is configured (set RAG_LLM_BASE_URL or OPENAI_API_KEY)."
+
+
+def docs_rows(engine: Engine) -> list[list[Any]]:
+    """Title, date, passages, path (relative to the folder all articles share), doc id."""
+    from rag.paths import shown_name
+
+    try:
+        docs = engine.index().catalog.docs()
+    except Exception:  # noqa: BLE001 - no index yet: an empty corpus, filled by the first upload
+        return []
+    root = corpus_root([d.source for d in docs])
+    return [[d.title or "(untitled)", d.date or "undated", d.n_passages, shown_name(relative_to(d.source, root)),
+             d.doc_id] for d in docs]
+
+
+def corpus_root(sources: list[str]) -> Path | None:
+    """The deepest folder holding every article: paths are shown from there ("business/001.txt")."""
+    if not sources:
+        return None
+    try:
+        common = Path(os.path.commonpath(sources))
+    except ValueError:  # relative and absolute mixed, or different drives
+        return None
+    return common if len(sources) > 1 else common.parent
+
+
+def relative_to(source: str, root: Path | None) -> str:
+    from rag.paths import display_path
+
+    if root is None:
+        return display_path(source)
+    try:
+        return str(Path(source).relative_to(root))
+    except ValueError:
+        return display_path(source)
+
+
+def filter_rows(rows: list[list[Any]], query: str | None) -> list[list[Any]]:
+    """Rows whose title or path contains every word of the query (case-insensitive)."""
+    words = (query or "").lower().split()
+    return [r for r in rows if all(w in f"{r[0]} {r[3]}".lower() for w in words)]
+
+
+def corpus_error(message: str) -> str:
+    return f'<div class="corpus-error">⚠ {html.escape(message)}</div>'
+
+
+def delete_upload(source: Path, uploads: Path) -> bool:
+    """Deletes a removed article's file when the app stored it (under INDEX/uploads/), never a corpus file."""
+    try:
+        source.resolve().relative_to(uploads.resolve())
+    except ValueError:
+        return False
+    source.unlink(missing_ok=True)
+    return True
+
+
+# -- the app -----------------------------------------------------------------------------------------------
+CSS = """
+#chat .message .answer, #chat .message .question { white-space: normal; }
+.cite-badge { display: inline-block; margin: 0 2px; padding: 0 6px; border-radius: 9px; font-size: 0.8em;
+  font-weight: 600; background: #dbeafe; color: #1e3a8a; cursor: pointer; vertical-align: 1px; }
+.cite-badge:hover, .cite-badge:focus { background: #1e40af; color: white; outline: none; }
+.sent.unsupported { text-decoration: underline dotted #b91c1c; background: #fef2f2; }
+.sent .flag { margin-left: 4px; font-size: 0.75em; color: #b91c1c; font-weight: 600; }
+.corpus-error { color: #92400e; background: #fffbeb; border-left: 3px solid #f59e0b; padding: 4px 8px; }
+.answer-note { font-size: 0.85em; color: #92400e; margin-top: 4px; }
+.answer.refusal { color: #92400e; background: #fffbeb; border-left: 3px solid #f59e0b; padding: 4px 8px;
+  font-style: italic; }
+.answer.error { color: #b91c1c; }
+.answer-meta { margin-top: 4px; font-size: 0.75em; color: #6b7280; }
+.answer.selected { outline: 2px solid #93c5fd; outline-offset: 4px; border-radius: 4px; }
+.answer[class*="turn-"] { cursor: pointer; }
+.streaming .cursor { animation: blink 1s steps(2) infinite; }
+@keyframes blink { to { visibility: hidden; } }
+#sources { max-height: 640px; overflow-y: auto; }
+.src-group { display: none; }
+.src-group.active { display: block; }
+.src-question { font-size: 0.85em; color: #6b7280; margin-bottom: 6px; }
+.source-card { border: 1px solid #e5e7eb; border-radius: 8px; padding: 8px 10px; margin-bottom: 10px;
+  background: var(--background-fill-primary); }
+.source-card.selected { border-color: #2563eb; box-shadow: 0 0 0 2px #bfdbfe; }
+.card-title { font-weight: 600; }
+.card-n { color: #1e40af; }
+.card-meta { font-size: 0.8em; color: #6b7280; margin: 2px 0 6px; }
+.passage { white-space: pre-wrap; font-size: 0.9em; line-height: 1.45; }
+.passage mark { background: #fde68a; padding: 0 1px; }
+.passage .instruction { text-decoration: line-through #b91c1c; color: #6b7280; }
+.passage .instruction::before { content: "⚠ instruction to AI, ignored: "; color: #b91c1c; font-size: 0.8em;
+  text-decoration: none; display: inline-block; }
+.no-sources, .sources-empty { color: #6b7280; font-style: italic; }
+"""
+
+# Clicking an answer shows its sources; clicking a badge [n] also selects card n. Delegated from the document,
+# so it keeps working when Gradio re-renders the chat or the panel.
+SELECT_JS = """
+() => {
+  function num(el, re) { for (const c of el.classList) { const m = c.match(re); if (m) return m; } return null; }
+  function select(turn, n) {
+    document.querySelectorAll('.src-group').forEach(g =>
+      g.classList.toggle('active', g.dataset.turn === turn));
+    document.querySelectorAll('#chat .answer').forEach(a => {
+      const m = num(a, /^turn-(\\d+)$/);
+      a.classList.toggle('selected', !!m && m[1] === turn);
+    });
+    document.querySelectorAll('.source-card.selected').forEach(c => c.classList.remove('selected'));
+    if (n) {
+      const anchor = document.getElementById('src-' + turn + '-' + n);
+      const card = anchor && anchor.closest('.source-card');
+      if (card) { card.classList.add('selected'); card.scrollIntoView({block: 'nearest', behavior: 'smooth'}); }
+    }
+  }
+  function handle(ev) {
+    const t = ev.target instanceof Element ? ev.target : null;
+    if (!t) return;
+    const b = t.closest('.cite-badge');
+    const a = t.closest('#chat .answer');
+    const bm = b && num(b, /^cite-(\\d+)-(\\d+)$/);
+    const am = a && num(a, /^turn-(\\d+)$/);
+    if (bm) { ev.preventDefault(); ev.stopPropagation(); select(bm[1], bm[2]); }
+    else if (am) { select(am[1], null); }
+  }
+  document.addEventListener('click', handle, true);
+  document.addEventListener('keydown', ev => { if (ev.key === 'Enter') handle(ev); }, true);
+}
+"""
+
+
+def build_app(settings: Settings, engine: Engine | None = None) -> Any:
+    import gradio as gr
+
+    engine = engine or Engine(settings)
+    exports = Path(tempfile.mkdtemp(prefix="citable-export-"))
+    uploads = settings.index_dir / "uploads"
+
+    def ask(question: str, turns: list[Turn], mode: str, k: float, since: str, until: str,
+            source: str) -> Iterator[tuple]:
+        turns = list(turns or [])
+        if not (question or "").strip():
+            gr.Warning("Type a question first.")
+            yield gr.skip(), gr.skip(), turns, gr.skip(), gr.skip()
+            return
+        turn = Turn(question.strip())
+        history = [(t.question, t.answer.answer) for t in turns if t.answer is not None]
+        shown = chat_messages(turns) + [{"role": "user", "content": render_question(turn.question)}]
+        yield shown + [{"role": "assistant", "content": render_streaming("")}], gr.skip(), turns, "", gr.skip()
+        try:
+            filters = parse_filters(since, until, source)
+            streamed = ""
+            for event in engine.ask_stream(question, int(k), filters, mode, history):
+                if event.kind == "token":
+                    streamed += event.text
+                    yield (shown + [{"role": "assistant", "content": render_streaming(streamed)}], gr.skip(),
+                           turns, "", gr.skip())
+                elif event.kind == "answer" and event.answer is not None:
+                    turn.answer = event.answer
+                    turn.texts = read_texts(engine, event.answer)
+            if turn.answer is None:
+                turn.error = "no answer came back"
+        except Exception as e:  # noqa: BLE001 - shown to the user as one line, the app keeps running
+            turn.error = shown_error(e, settings)  # a damaged index file is named with its remedy
+        turns.append(turn)
+        yield chat_messages(turns), render_sources(turns), turns, "", write_export(turns, exports)
+
+    def new_chat() -> tuple:
+        return [], render_sources([]), [], "", None
+
+    def ask_json(question: str) -> dict:
+        """One question in, the answer as JSON (Answer.to_dict()) out; a bad question or a failure gives
+        ``{"error": "one line"}``, as a line of ``rag ask --batch`` does."""
+        try:
+            return engine.ask(question).to_dict()
+        except Exception as e:  # noqa: BLE001 - the API caller gets the reason, not Gradio's generic exception
+            return {"error": shown_error(e, settings)}
+
+    def corpus_view(query: str | None = "") -> tuple:
+        query = query or ""
+        rows = docs_rows(engine)
+        shown = filter_rows(rows, query)
+        choices = [(f"{r[0][:70]} — {r[3]}", r[4]) for r in shown]
+        count = f"{len(rows)} articles" + (f", {len(shown)} matching “{query.strip()}”" if query.strip() else "")
+        return [r[:4] for r in shown], gr.update(choices=choices, value=None), count
+
+    def upload(files: list[str] | None, query: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        # Problems are one readable status line, not gr.Error: an error would mark every output of the
+        # Corpus tab as failed until the page is reloaded.
+        if not files:
+            return (gr.skip(), gr.skip(), corpus_error("Choose .txt, .md, .html, .pdf or .docx files to upload first."),
+                    gr.skip())
+        ok, errors = check_uploads(list(files), settings.max_upload_mb)
+        if not ok:
+            return gr.skip(), gr.skip(), corpus_error("; ".join(errors)), None
+        try:
+            progress(0, desc="Ingesting")
+            report = engine.ingest(store_uploads(ok, uploads),
+                                   progress=lambda done, total: progress((done, total), desc="Embedding passages"))
+        except Exception as e:  # noqa: BLE001 - one line for the user; the index is left as it was
+            return gr.skip(), gr.skip(), corpus_error(f"Could not ingest: {shown_error(e, settings)}"), gr.skip()
+        lines = [f"Ingested: {report.summary()}"] + [f"Skipped {w}" for w in report.warnings + errors]
+        return (*corpus_view(query)[:2], "\n".join(f"- {html.escape(x)}" for x in lines), None)
+
+    def remove(doc_id: str | None, query: str) -> tuple:
+        if not doc_id:
+            return gr.skip(), gr.skip(), corpus_error("Choose an article to remove first.")
+        doc = engine.index().catalog.doc(doc_id)
+        engine.remove([doc_id])
+        deleted = delete_upload(Path(doc.source), uploads) if doc else False
+        note = " Its uploaded file was deleted." if deleted else ""
+        return (*corpus_view(query)[:2], f"Removed 1 article.{note}")
+
+    with gr.Blocks(title="citable") as app:
+        turns = gr.State([])
+        gr.Markdown("## citable\nAsk about the articles. Every sentence of an answer cites the passage it rests "
+                    "on: click a badge **[n]** to see it, click an earlier answer to see its sources.")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat-tab"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(elem_id="chat", label="Conversation", height=560,
+                                             feedback_options=None, buttons=["copy"],
+                                             placeholder="Ask a question about the articles.")
+                        with gr.Row():
+                            question = gr.Textbox(show_label=False, placeholder="Ask a question …", scale=5,
+                                                  elem_id="question", max_lines=4, submit_btn=False)
+                            ask_btn = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                        with gr.Row():
+                            new_btn = gr.Button("New chat", size="sm", elem_id="new-chat")
+                            export_btn = gr.DownloadButton("Export Markdown", size="sm", elem_id="export",
+                                                           value=None)
+                            export_docx_btn = gr.DownloadButton("Export Word", size="sm", elem_id="export-docx",
+                                                                value=None)
+                        with gr.Accordion("Controls", open=True):
+                            with gr.Row():
+                                mode = gr.Radio(mode_choices(settings), value="auto", label="Mode",
+                                                info=mode_note(settings),
+                                                elem_id="mode", scale=2)
+                                k = gr.Slider(1, 30, value=settings.k, step=1, label="Passages", elem_id="k",
+                                              scale=1)
+                            with gr.Row():
+                                since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="since")
+                                until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="until")
+                                source = gr.Textbox(label="Source filter (path text or glob)", elem_id="source",
+                                                    placeholder="e.g. 004_ or */business/*")
+                    with gr.Column(scale=2):
+                        gr.Markdown("### Sources")
+                        sources = gr.HTML(render_sources([]), elem_id="sources", js_on_load=None)
+            with gr.Tab("Corpus", id="corpus-tab"):
+                count = gr.Markdown(elem_id="doc-count")
+                corpus_q = gr.Textbox(label="Search articles (title or file)", elem_id="corpus-search",
+                                      max_lines=1, placeholder="e.g. Yukos or business/")
+                docs = gr.Dataframe(headers=["Title", "Date", "Passages", "File"], interactive=False,
+                                    elem_id="docs", wrap=True,
+                                    column_widths=["46%", "12%", "10%", "32%"])
+                files = gr.File(label=f"Add articles (.txt, .md, .html, .pdf, .docx; up to "
+                                      f"{settings.max_upload_mb:g} MB each)",
+                                file_count="multiple", file_types=list(UPLOAD_TYPES), elem_id="upload")
+                ingest_btn = gr.Button("Ingest uploaded files", variant="primary", elem_id="ingest")
+                status = gr.Markdown(elem_id="ingest-status")
+                with gr.Row():
+                    pick = gr.Dropdown(label="Article to remove", choices=[], elem_id="remove-pick", scale=4)
+                    remove_btn = gr.Button("Remove article", variant="stop", elem_id="remove", scale=1)
+            from rag.app.ui_reports import report_tabs
+
+            report_tabs(gr, engine, exports)  # Briefing and Check
+
+        inputs = [question, turns, mode, k, since, until, source]
+        outputs = [chatbot, sources, turns, question, export_btn]
+        def ask_and_export(*args: Any) -> Iterator[tuple]:
+            """``ask``, with the Word export written whenever the Markdown one is (same outputs, one more)."""
+            for out in ask(*args):
+                yield (*out, gr.skip() if isinstance(out[-1], dict) else write_docx_export(out[2], exports))
+
+        outputs.append(export_docx_btn)
+        ask_btn.click(ask_and_export, inputs, outputs, api_visibility="private")
+        question.submit(ask_and_export, inputs, outputs, api_visibility="private")
+        new_btn.click(lambda: (*new_chat(), None), None, outputs, api_visibility="private")
+        gr.api(ask_json, api_name="ask_json")
+        app.load(corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
+        ingest_btn.click(upload, [files, corpus_q], [docs, pick, status, files], api_visibility="private").then(
+            corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
+        remove_btn.click(remove, [pick, corpus_q], [docs, pick, status], api_visibility="private").then(
+            corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
+        corpus_q.change(corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
+    return app
+
+
+def launch_kwargs(settings: Settings) -> dict[str, Any]:
+    """Everything ``launch`` needs: where to listen, login, upload limit, and the page's CSS and JS."""
+    return {"server_name": settings.host, "server_port": settings.port, "auth": parse_auth(settings.auth),
+            "max_file_size": int(settings.max_upload_mb * 1024 * 1024), "show_error": False, "css": CSS + _report_css(),
+            "js": SELECT_JS, "footer_links": ["api"]}
+
+
+def _report_css() -> str:
+    from rag.app.ui_reports import CSS as REPORT_CSS
+
+    return REPORT_CSS
+
+
+def serve(settings: Settings) -> None:
+    kwargs = launch_kwargs(settings)  # a bad RAG_AUTH fails here, before anything loads
+    engine = Engine(settings)
+    engine.warm_up()  # the model, the index and the judge load now, not during the first user's question
+    app = build_app(settings, engine)
+    app.queue(default_concurrency_limit=max(1, settings.concurrency))
+    server_app, _, _ = app.launch(**kwargs, prevent_thread_lock=True)
+    from rag.app.api import mount_api
+
+    mount_api(server_app, engine, settings)  # the HTTP API on the same server, behind the same login
+    app.block_thread()

@@ -1,0 +1,1 @@
+"""Scoring question and claim sets, retrieval metrics, the LlamaIndex starter baseline."""

@@ -1,0 +1,1 @@
+"""Reading articles (text, web pages, PDF, Word), cutting them into passages, embedding them."""

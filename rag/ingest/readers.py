@@ -1,0 +1,182 @@
+"""Readers for saved web pages, PDF and Word files: canonical text and the document's own metadata.
+
+Each reader returns a ``Parsed``: the canonical text (every citation offset points into it) and the title, author
+and date the file itself gives. Plain text and Markdown stay in ``rag.ingest.documents`` (their canonical text is the
+file's own text).
+
+- Web pages: trafilatura (Apache-2.0; publication dates through htmldate) keeps the article's main text and drops
+  boilerplate (cookie banners, menus, share bars, related links, reader comments, footers).
+- PDF: pypdfium2 (Apache-2.0/BSD-3). Pages are joined with ``PAGE_BREAK`` so a citation's page follows from its
+  offset (:func:`page_of`); lines a PDF wrapped inside a paragraph are rejoined, since a line break ends a
+  sentence for the chunker.
+- Word: python-docx (MIT): paragraphs and table cells in document order.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rag.errors import BadInput
+
+PAGE_BREAK = "\n\f"  # between PDF pages: a line break (no sentence spans two pages) and a form feed (a page count)
+_TERMINAL = re.compile(r"[.!?:;…][\"'”’)\]]*$")
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ")
+
+
+class ReadError(BadInput):
+    """The file is not a readable document of its kind; the message says why in a few words."""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    text: str
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None  # YYYY-MM-DD
+
+
+def page_of(text: str, offset: int) -> int:
+    """The 1-based page an offset of a paged (PDF) canonical text falls on."""
+    return text.count("\f", 0, offset) + 1
+
+
+def page_for(source: str, text: str, offset: int) -> int | None:
+    """A citation's page: for PDFs (and texts with form feeds, which mark pages); None for unpaged documents."""
+    if source.lower().endswith(".pdf") or "\f" in text:
+        return page_of(text, offset)
+    return None
+
+
+def page_starts(text: str) -> list[int]:
+    """Offsets where each page of a paged canonical text starts (just after its form feed)."""
+    return [0] + [i + 1 for i, ch in enumerate(text) if ch == "\f"]
+
+
+def document_view(info: Any, text: str, shown_source: str) -> dict:
+    """A document as ``rag show --json`` and ``GET /api/documents/{id}`` give it: metadata and canonical text."""
+    paged = page_for(info.source, text, 0) is not None
+    return {"source": shown_source, "path": info.source, "doc_id": info.doc_id, "title": info.title,
+            "date": info.date, "author": info.author, "format": Path(info.source).suffix.lower().lstrip("."),
+            "sha": info.sha, "n_passages": info.n_passages, "chars": len(text),
+            "pages": len(page_starts(text)) if paged else None, "page_starts": page_starts(text) if paged else None,
+            "text": text}
+
+
+# -- web pages ---------------------------------------------------------------------------------------------
+def read_html(markup: str) -> Parsed | None:
+    """The article of a saved web page, or None when trafilatura finds no main text (the caller falls back)."""
+    import trafilatura
+
+    try:
+        doc = trafilatura.bare_extraction(markup, include_comments=False, include_tables=True, with_metadata=True,
+                                          deduplicate=False)
+    except Exception:  # noqa: BLE001 - malformed markup: the caller falls back to the visible text
+        return None
+    if doc is None or not (doc.text or "").strip():
+        return None
+    text = "\n".join(ln.strip() for ln in doc.text.splitlines() if ln.strip())
+    title = strip_site_suffix(doc.title or "", doc.sitename) or None
+    return Parsed(text, title, (doc.author or "").strip() or None, _iso_date(doc.date))
+
+
+def strip_site_suffix(title: str, sitename: str | None = None) -> str:
+    """``"Story | Site"`` or ``"Story - Site"`` -> ``"Story"``: the last part goes when it names the site or is short
+    next to the rest (a site name, not half of the headline)."""
+    title = " ".join(title.split())
+    for sep in _TITLE_SEPARATORS:
+        if sep not in title:
+            continue
+        head, tail = title.rsplit(sep, 1)
+        site = (sitename or "").strip().lower()
+        if site and (tail.lower() in site or site in tail.lower()):
+            return head.strip()
+        if len(tail.split()) <= 4 and len(head.split()) >= 3 and len(tail) < len(head):
+            return head.strip()
+    return title
+
+
+def _iso_date(value: str | None) -> str | None:
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", value or "")
+    return m.group(0) if m and 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31 else None
+
+
+# -- PDF ---------------------------------------------------------------------------------------------------
+def read_pdf(raw: bytes) -> Parsed:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(raw)
+    except pdfium.PdfiumError as e:
+        raise ReadError(f"not a readable PDF ({e})") from None
+    try:
+        pages = []
+        for i in range(len(pdf)):
+            page = pdf[i]
+            textpage = page.get_textpage()
+            pages.append(unwrap_lines(textpage.get_text_range()))
+            textpage.close()
+            page.close()
+        meta = pdf.get_metadata_dict(skip_empty=True)
+    finally:
+        pdf.close()
+    text = PAGE_BREAK.join(pages)
+    return Parsed(text, _one_line(meta.get("Title")), _one_line(meta.get("Author")))
+
+
+def unwrap_lines(page: str) -> str:
+    """A PDF page's text with the lines it wrapped inside a sentence joined again.
+
+    A line continues on the next when it does not end a sentence and the next starts in lower case (or the line
+    ends with a comma or hyphen): a headline followed by a capitalised sentence stays its own line."""
+    lines = [ln.strip() for ln in page.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    out: list[str] = []
+    for ln in lines:
+        if not ln:
+            if out and out[-1]:
+                out.append("")
+            continue
+        prev = out[-1] if out else ""
+        if prev and not _TERMINAL.search(prev) and (ln[0].islower() or prev[-1] in ",-("):
+            out[-1] = prev + ("" if prev.endswith("-") and ln[0].islower() else " ") + ln
+        else:
+            out.append(ln)
+    return "\n".join(x for x in out if x)
+
+
+# -- Word --------------------------------------------------------------------------------------------------
+def read_docx(raw: bytes) -> Parsed:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(raw))
+    except (PackageNotFoundError, KeyError, ValueError) as e:
+        raise ReadError(f"not a readable Word file ({e})") from None
+    except Exception as e:  # noqa: BLE001 - a corrupt zip or XML: one line, not a traceback
+        raise ReadError(f"not a readable Word file ({type(e).__name__})") from None
+    lines: list[str] = []
+    heading: str | None = None
+    for block in document.iter_inner_content():
+        if hasattr(block, "rows"):  # a table: one line per row, cells separated
+            for row in block.rows:
+                cells = [" ".join(c.text.split()) for c in row.cells]
+                if any(cells):
+                    lines.append(" | ".join(dict.fromkeys(cells)))
+            continue
+        text = " ".join(block.text.split())
+        if not text:
+            continue
+        style = (block.style.name if block.style is not None else "") or ""
+        if heading is None and (style == "Title" or style.startswith("Heading")):
+            heading = text
+        lines.append(text)
+    props = document.core_properties
+    return Parsed("\n".join(lines), _one_line(props.title) or heading, _one_line(props.author))
+
+
+def _one_line(value: str | None) -> str | None:
+    return " ".join((value or "").split()) or None

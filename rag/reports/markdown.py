@@ -1,0 +1,66 @@
+"""Markdown exports of a briefing and of a grounding check (the CLI prints them; the UI offers them as files)."""
+
+from __future__ import annotations
+
+from rag.paths import shown_name
+from rag.reports.report_types import Briefing, CheckReport, Item
+
+_LABEL = {"supported": "✅ supported", "contradicted": "❌ contradicted", "not_found": "❔ not found"}
+
+
+def _one(s: str) -> str:
+    return " ".join(s.split())
+
+
+def _cell(s: str) -> str:
+    return _one(s).replace("|", "\\|")
+
+
+def _refs(ns: list[int]) -> str:
+    return "".join(f"[{n}]" for n in ns)
+
+
+def _bullets(items: list[Item], empty: str) -> list[str]:
+    return [f"- {_one(x.text)} {_refs(x.citations)}" for x in items] or [f"*{empty}*"]
+
+
+def briefing_markdown(b: Briefing) -> str:
+    out = [f"# Briefing: {_one(b.topic)}", "", f"*Evidence: {b.date_range}. Every sentence below is quoted from "
+           "the articles and checked against its citation; the sources are listed at the end.*", ""]
+    out += ["## Summary", "", *_bullets(b.summary, "The sources say nothing about this topic."), ""]
+    out += ["## Key facts and figures", "", *_bullets(b.facts, "No figures found."), ""]
+    out += ["## Timeline", ""]
+    for t in b.timeline:
+        why = f" — {t.reason}" if t.reason else ""
+        out.append(f"- **{t.shown_date}** (“{_one(t.phrase)}”{why}): {_one(t.text)} {_refs(t.citations)}")
+    out += (["*No dated events found.*"] if not b.timeline else []) + [""]
+    out += ["## Who's who", ""]
+    out += [f"- **{_one(p.name)}**: {_one(p.role)} {_refs(p.citations)}" for p in b.people] or [
+        "*No roles given in the sources.*"]
+    out += ["", "## Conflicting accounts", ""]
+    if b.conflicts:
+        out += ["| account | disputed by | what differs |", "|---|---|---|"]
+        for c in b.conflicts:
+            accounts = "<br>".join(f"{_cell(a.text)} {_refs(a.citations)}" for a in c.accounts)
+            differs = "denial" if c.differs == "denied" else _cell(c.differs)
+            out.append(f"| {accounts} | {_cell(c.denial.text)} {_refs(c.denial.citations)} | {differs} |")
+    else:
+        out.append("*No source disputes another.*")
+    out += ["", "## Open questions", "", *_bullets(b.open_questions, "None found."), ""]
+    out += ["## Sources", ""]
+    for c in b.citations:
+        out.append(f"[{c.n}] “{_one(c.quote)}” — {c.title or '(untitled)'}, {c.date or 'undated'}, "
+                   f"`{shown_name(c.source)}` {c.location}")
+    return "\n".join(out) + "\n"
+
+
+def check_markdown(r: CheckReport) -> str:
+    out = ["# Grounding check", "", f"**{r.summary()}**", ""]
+    for i, c in enumerate(r.claims, 1):
+        out.append(f"{i}. {_LABEL[c.label]}: {_one(c.text)}")
+        if c.evidence:
+            e = c.evidence
+            out.append(f"   > “{_one(e.quote)}” — `{shown_name(e.source)}` [{e.start}:{e.end}]")
+        if c.label != "supported" and c.reason:
+            out.append(f"   *{_one(c.reason)}*")
+    return "\n".join(out) + "\n"
