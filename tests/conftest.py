@@ -6,12 +6,14 @@ import json
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from rag.app.engine import Engine
 from rag.settings import Settings
+from rag.store.ingestion import IngestReport
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -74,12 +76,33 @@ def seeds_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     return engine
 
 
+@dataclass(frozen=True)
+class BBCSubset:
+    engine: Engine
+    report: IngestReport
+    files: list[str]  # the articles copied, relative to corpora/bbc (README.TXT and the non-UTF-8 one included)
+
+
 @pytest.fixture(scope="session")
-def bbc_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+def bbc_subset(tmp_path_factory: pytest.TempPathFactory) -> BBCSubset:
+    """One index per session over the BBC subset in tests/data/bbc_subset.txt (each dev question's article and its
+    closest lexical confusers, every 20th article of each category: 367 of 2,225; see make_bbc_subset.py), built
+    with the product's settings. Read-only: a test that ingests or removes builds its own index. The whole corpus
+    is ingested and timed by `make bench`."""
     require(BBC.is_dir(), "../shared/corpora/bbc")
-    engine = make_engine(tmp_path_factory.mktemp("bbc") / "index")
-    engine.ingest([BBC])
-    return engine
+    files = [x for x in (ROOT / "tests" / "data" / "bbc_subset.txt").read_text().splitlines()
+             if x and not x.startswith("#")]
+    folder = tmp_path_factory.mktemp("bbc_subset")
+    for rel in files:
+        (folder / "bbc" / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(BBC / rel, folder / "bbc" / rel)
+    engine = make_engine(folder / "index")
+    return BBCSubset(engine, engine.ingest([folder / "bbc"]), files)
+
+
+@pytest.fixture(scope="session")
+def bbc_engine(bbc_subset: BBCSubset) -> Engine:
+    return bbc_subset.engine
 
 
 @pytest.fixture
