@@ -42,6 +42,7 @@ def main() -> None:
     retriever.index([terms(t) for t in texts], show_progress=False)
     for query in [q["q"] for q in questions] + QUERIES:
         scores = retriever.get_scores([t for t in terms(query) if t in retriever.vocab_dict])
+        # Ties (BBC's duplicate articles score alike) fall as numpy's default argsort puts them: either copy serves.
         keep.update(files[i] for i in scores.argsort()[::-1][:NEIGHBOURS])
     for category in sorted({f.split("/")[0] for f in files}):
         keep.update([f for f in files if f.startswith(category + "/")][::EVERY])
