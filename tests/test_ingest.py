@@ -178,13 +178,14 @@ def test_an_identical_file_is_not_embedded_again(tmp_path: Path, monkeypatch):  
     require(article.exists(), "the BBC corpus (../shared/corpora/bbc)")
     shutil.copyfile(article, corpus / "a.txt")
     shutil.copyfile(article, corpus / "z_copy.txt")
+    shutil.copyfile(article, corpus / "z_copy_2.txt")  # two copies in one batch read the same vectors
     engine = make_engine(tmp_path / "index")
     embedded: list[str] = []
     real = engine.embedder.embed_spans
     monkeypatch.setattr(engine.embedder, "embed_spans",
                         lambda texts, spans: embedded.extend(texts) or real(texts, spans))
     report = engine.ingest([corpus])
-    assert report.added == 2 and len(report.duplicates) == 1
+    assert report.added == 3 and len(report.duplicates) == 2
     cat = engine.index().catalog
     docs = {Path(d.source).name: d.doc_id for d in cat.docs()}
     first, copy = (sorted(cat.pids_of(docs[n]), key=lambda p: int(p.rsplit("-", 1)[1]))

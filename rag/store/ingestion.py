@@ -187,10 +187,10 @@ def _copied(items: list[tuple[Document, list[Passage]]], first: dict[tuple[str, 
             with_sentences: bool) -> _Batch | None:
     """The vectors of identical files' passages, read back from the store (None if any is missing)."""
     pairs = [(p.pid, f"{first[_same(doc)].doc_id}{p.pid[len(doc.doc_id):]}") for doc, ps in items for p in ps]
-    vectors = index.vectors.vectors([src for _, src in pairs])
-    blobs = index.catalog.sentence_vectors([src for _, src in pairs], sentence_vectors.VERSION) if with_sentences \
-        else {}
-    if len(vectors) < len(pairs) or (with_sentences and len(blobs) < len(pairs)):
+    sources = sorted({src for _, src in pairs})  # several copies of one file share their sources
+    vectors = index.vectors.vectors(sources)
+    blobs = index.catalog.sentence_vectors(sources, sentence_vectors.VERSION) if with_sentences else {}
+    if len(vectors) < len(sources) or (with_sentences and len(blobs) < len(sources)):
         return None
     return _Batch(items, np.stack([vectors[src] for _, src in pairs]),
                   {pid: blobs[src] for pid, src in pairs if src in blobs})
