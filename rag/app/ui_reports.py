@@ -112,13 +112,17 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
     """The Briefing and Check tabs (called inside the app's ``gr.Tabs``)."""
     exports.mkdir(parents=True, exist_ok=True)
 
-    def brief(topic: str) -> tuple:
-        if not (topic or "").strip():
-            raise gr.Error("Type a topic first.")
+    def run(command: Any, text: str, missing: str) -> Any:
+        """One line for the user: what to type, their mistake, or an internal error with a hint."""
+        if not (text or "").strip():
+            raise gr.Error(missing)
         try:
-            b = engine.brief(topic)
-        except Exception as e:  # noqa: BLE001 - one line: the user's mistake, or an internal error with a hint
+            return command(text)
+        except Exception as e:  # noqa: BLE001 - shown_error tells the user's mistakes from bugs
             raise gr.Error(shown_error(e, engine.settings)) from None
+
+    def brief(topic: str) -> tuple:
+        b = run(engine.brief, topic, "Type a topic first.")
         html_out = render_briefing(b, _texts(engine, {c.source for c in b.citations}))
         from rag.reports.docx_export import briefing_docx
 
@@ -129,12 +133,7 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
                 str(docx_path))
 
     def check(text: str) -> tuple:
-        if not (text or "").strip():
-            raise gr.Error("Paste a text to check first.")
-        try:
-            r = engine.check(text)
-        except Exception as e:  # noqa: BLE001 - one line: the user's mistake, or an internal error with a hint
-            raise gr.Error(shown_error(e, engine.settings)) from None
+        r = run(engine.check, text, "Paste a text to check first.")
         return (render_check(r), _write(exports, "check.md", check_markdown(r)),
                 _write(exports, "check.json", json.dumps(r.to_dict(), ensure_ascii=False, indent=1)))
 
