@@ -89,16 +89,12 @@ class Embedder:
         return vecs, parts
 
     def _torch_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list]:
-        from rag.ingest.onnx_model import pool_spans
+        from rag.ingest.onnx_model import mean_pooled, pool_spans
 
         hidden = self._torch_hidden(texts)
-        vecs, parts = [], []
-        for enc, h, sp in zip(self._counter.encode_batch(texts), hidden, spans, strict=True):
-            n = len(h)
-            v = h.mean(0)
-            vecs.append(v / max(float(np.linalg.norm(v)), 1e-12))
-            parts.append(pool_spans(h, enc.offsets[:n], enc.special_tokens_mask[:n], sp))
-        return np.stack(vecs).astype(np.float32), parts
+        parts = [pool_spans(h, enc.offsets[:len(h)], enc.special_tokens_mask[:len(h)], sp)
+                 for enc, h, sp in zip(self._counter.encode_batch(texts), hidden, spans, strict=True)]
+        return mean_pooled(hidden), parts
 
     def _torch_hidden(self, texts: list[str]) -> list[np.ndarray]:
         """The last hidden state of each text's word pieces, [CLS] and [SEP] included (no padding)."""

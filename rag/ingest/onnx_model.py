@@ -69,7 +69,8 @@ def quantize(src: Path, dst: Path) -> None:
 
 
 def load_tokenizer(max_tokens: int | None) -> object:
-    """The model's fast tokenizer; ``max_tokens`` truncates and pads (for the model), None counts whole texts."""
+    """The model's fast tokenizer, never padding (each text runs alone); ``max_tokens`` truncates (for the
+    model), None counts whole texts."""
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
@@ -77,7 +78,6 @@ def load_tokenizer(max_tokens: int | None) -> object:
     tok.no_truncation()
     if max_tokens:
         tok.enable_truncation(max_length=max_tokens)
-        tok.enable_padding(pad_id=0, pad_token="[PAD]")
     return tok
 
 
@@ -138,19 +138,15 @@ class OnnxModel:
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         hidden = self._hidden(texts, batch_size)
-        if not hidden:
-            return np.zeros((0, 0), dtype=np.float32)
-        return np.stack([_normalise(h.mean(0)) for _, h in hidden])
+        return mean_pooled([h for _, h in hidden]) if hidden else np.zeros((0, 0), dtype=np.float32)
 
     def encode_spans(self, texts: list[str], spans: list[list[tuple[int, int]]],
                      batch_size: int) -> tuple[np.ndarray, list[np.ndarray]]:
         """``encode`` and, from the same pass, each text's spans pooled from its token vectors (see
         :func:`pool_spans`)."""
         hidden = self._hidden(texts, batch_size)
-        vecs = np.stack([_normalise(h.mean(0)) for _, h in hidden])
-        parts = [pool_spans(h, e.offsets[:len(h)], e.special_tokens_mask[:len(h)], sp)
-                 for (e, h), sp in zip(hidden, spans, strict=True)]
-        return vecs, parts
+        parts = [pool_spans(h, e.offsets, e.special_tokens_mask, sp) for (e, h), sp in zip(hidden, spans, strict=True)]
+        return mean_pooled([h for _, h in hidden]), parts
 
     def tokens(self, texts: list[str], batch_size: int) -> list[tuple[list[str], np.ndarray]]:
         """Each text's word pieces (without [CLS]/[SEP]) and their contextual vectors, normalised."""
@@ -173,10 +169,9 @@ class OnnxModel:
         return out
 
     def _run(self, enc: object) -> np.ndarray:
-        n = int(sum(enc.attention_mask))  # the tokenizer pads a batch; each text runs without it
-        feeds = {"input_ids": np.array([enc.ids[:n]], dtype=np.int64),
-                 "attention_mask": np.ones((1, n), dtype=np.int64),
-                 "token_type_ids": np.array([enc.type_ids[:n]], dtype=np.int64)}
+        feeds = {"input_ids": np.array([enc.ids], dtype=np.int64),
+                 "attention_mask": np.ones((1, len(enc.ids)), dtype=np.int64),
+                 "token_type_ids": np.array([enc.type_ids], dtype=np.int64)}
         return self._session.run(None, feeds)[0][0]
 
     def pool(self) -> ThreadPoolExecutor:
@@ -200,6 +195,11 @@ def pool_spans(hidden: np.ndarray, offsets: list[tuple[int, int]], special: list
         if inside.any():
             out[k] = _normalise(hidden[inside].mean(0))
     return out
+
+
+def mean_pooled(hidden: list[np.ndarray]) -> np.ndarray:
+    """Each text's vector from its word pieces' vectors: their mean, normalised (sentence-transformers' pooling)."""
+    return np.stack([_normalise(h.mean(0)) for h in hidden])
 
 
 def _normalise(v: np.ndarray) -> np.ndarray:
