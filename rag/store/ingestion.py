@@ -141,11 +141,13 @@ def _index_all(todo: list[Document], known: dict[str, tuple[str, str]], index: I
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="citable-ingest-write") as writer, \
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="citable-ingest-chunk") as chunker:
         pending: Future | None = None
-        chunked = [chunker.submit(_chunk, batches[0][0], settings, embedder)] if batches else []
+        def chunking(j: int) -> Future | None:
+            return chunker.submit(_chunk, batches[j][0], settings, embedder) if j < len(batches) else None
+
+        following = chunking(0)
         for j, (_, copying) in enumerate(batches):
-            if j + 1 < len(batches):  # the next batch is chunked while this one is in the model
-                chunked.append(chunker.submit(_chunk, batches[j + 1][0], settings, embedder))
-            batch = chunked[j].result()
+            batch = following.result()
+            following = chunking(j + 1)  # chunked while this batch is in the model; only one held at a time
             if copying and pending is not None:
                 pending.result()  # the first copies' vectors must be written before they are read back
             ready = (_copied(batch, first, index, with_sentences) if copying else None) or \
