@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,3 +128,40 @@ def stop(proc: subprocess.Popen, grace: float = 20) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def served_app(index: Path, env: dict[str, str], log: Path, timeout: float = 240) -> Iterator[str]:
+    """`rag serve` over ``index`` on a free loopback port; yields its URL once the API answers (200, or 401
+    behind a login: the API is mounted just after the page answers); stopped on exit."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "rag.app.cli", "--index", str(index), "serve", "--host",
+                                 "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + timeout
+            while not _answers(f"{url}/api/openapi.json"):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the app did not start: {log.read_text(errors='replace')[-2000:]}")
+                time.sleep(0.5)
+            yield url
+        finally:
+            stop(proc)
+
+
+def _answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=5).read()
+        return True
+    except urllib.error.HTTPError as e:
+        return e.code == 401
+    except OSError:
+        return False

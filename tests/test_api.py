@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ROOT, SEEDS, stop
+from conftest import ROOT, SEEDS, served_app
 from format_fixtures import DOCX_ANSWER, PDF_ANSWER, make_docx, make_pdf
 
 AUTH = ("ann", "s3cret:pass")
 SEED_Q = "Which newspaper reported that Putin asked Musk to restrict Starlink in Taiwan?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -36,26 +28,8 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     rag = [sys.executable, "-m", "rag.app.cli"]
     subprocess.run([*rag, "ingest", str(SEEDS), str(articles)], cwd=ROOT, env=env, check=True, capture_output=True,
                    timeout=600)
-    port = free_port()
-    log = (tmp / "serve.log").open("w")
-    proc = subprocess.Popen([*rag, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240
-    with httpx.Client(base_url=url, timeout=300) as client:
-        while True:  # up when the API answers (it is mounted right after the server starts)
-            try:
-                if client.get("/api/openapi.json").status_code == 401:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"the app did not start: {(tmp / 'serve.log').read_text()[-2000:]}")
-            time.sleep(1)
+    with served_app(tmp / "index", env, tmp / "serve.log") as url, httpx.Client(base_url=url, timeout=300) as client:
         yield client
-    stop(proc)
-    log.close()
 
 
 def one_line_error(r: httpx.Response, status: int) -> str:

@@ -6,17 +6,14 @@ import math
 import os
 import shutil
 import sqlite3
-import subprocess
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, file_text, make_engine, stop
+from conftest import ROOT, SEEDS, file_text, make_engine, served_app
 from test_faults import synthetic_corpus
-from test_server_mode import RAG, free_port
 
 QUESTIONS = [
     "Which newspaper reported that Putin asked Musk to restrict Starlink in Taiwan?",
@@ -80,26 +77,9 @@ def app_server(tmp_path: Path):
     shutil.copytree(SEEDS, corpus)
     engine = make_engine(index)
     engine.ingest([corpus])
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
-    log = open(tmp_path / "app.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([str(RAG), "--index", str(index), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            assert proc.poll() is None, (tmp_path / "app.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "the app did not start in 240 s"
-            try:
-                urllib.request.urlopen(url, timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.5)
-        yield url, index, engine
-    finally:
-        stop(proc)
-        log.close()
+    with served_app(index, env, tmp_path / "app.log") as url:
+        yield f"{url}/", index, engine
 
 
 def test_eight_users_ask_the_app_while_an_ingest_runs(app_server, tmp_path: Path, capsys, record_property):

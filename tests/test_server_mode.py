@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -16,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, file_text, make_engine
+from conftest import ROOT, SEEDS, file_text, free_port, make_engine
 
 from rag.settings import Settings
 from rag.store.index import Index, NoIndex
@@ -24,12 +23,6 @@ from rag.store.index import Index, NoIndex
 CHROMA = Path(sys.executable).with_name("chroma")
 RAG = Path(sys.executable).with_name("rag")
 QUESTION = "Which newspaper reported that Putin asked Musk to restrict Starlink in Taiwan?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ChromaServer:

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, require, stop
+from conftest import ROOT, SEEDS, require, served_app
 
 try:
     from playwright import sync_api as playwright_api
@@ -55,12 +52,6 @@ UPLOAD_Q = "Who founded Kelvara Orchards?"
 SERVED: dict[str, Path] = {}  # the served index folder, for tests that look at its files
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = Path(os.environ.get("RAG_UI_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
@@ -82,24 +73,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     rag = [sys.executable, "-m", "rag.app.cli"]
     subprocess.run([*rag, "ingest", str(SEEDS), str(evil)], cwd=ROOT, env=env, check=True, capture_output=True,
                    timeout=600)
-    port = free_port()
-    log = (tmp / "serve.log").open("w")
-    proc = subprocess.Popen([*rag, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=5)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"the app did not start: {(tmp / 'serve.log').read_text()[-2000:]}")
-            time.sleep(1)
-    yield url
-    stop(proc)
-    log.close()
+    with served_app(index, env, tmp / "serve.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
