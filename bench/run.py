@@ -90,6 +90,13 @@ def ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 2)
 
 
+def configure(args: argparse.Namespace) -> None:
+    """Point the stages at another corpus, question set and results folder (tests/test_bench.py runs every stage
+    on a tiny corpus this way, so that a stage cannot rot unseen)."""
+    global BBC, QUESTIONS, RESULTS
+    BBC, QUESTIONS, RESULTS = Path(args.corpus), Path(args.questions_file), Path(args.results)
+
+
 def questions() -> list[str]:
     return [json.loads(line)["q"] for line in QUESTIONS.read_text().splitlines() if line.strip()]
 
@@ -521,10 +528,14 @@ def stage_warm(args: argparse.Namespace, work: Path) -> dict:
             refused += a.refused
         return totals, retrieve, answer, refused
 
-    stored = engine.stored_sentence_vectors
-    engine.stored_sentence_vectors = lambda pids: {}  # type: ignore[method-assign]  # as before: embed sentences now
-    slow = run()[0]
-    engine.stored_sentence_vectors = stored  # type: ignore[method-assign]
+    from rag.answer import extractive
+
+    stored = extractive.stored_vectors
+    extractive.stored_vectors = lambda c: lambda pids: {}  # as before they were stored: embed sentences now
+    try:
+        slow = run()[0]
+    finally:
+        extractive.stored_vectors = stored
     totals, retrieve, answer, refused = run()
     briefs = {}
     for topic in BRIEF_TOPICS:  # issue 5: an extractive briefing over BBC on a business topic, under a minute
@@ -549,7 +560,8 @@ def stage_warm(args: argparse.Namespace, work: Path) -> dict:
 def run_stage(name: str, args: argparse.Namespace, work: Path) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--stage", name, "--work", str(work),
            "--articles", str(args.articles), "--index", str(args.index), "--target", str(args.target),
-           "--cold-runs", str(args.cold_runs), "--questions", str(args.questions)]
+           "--cold-runs", str(args.cold_runs), "--questions", str(args.questions), "--corpus", str(args.corpus),
+           "--questions-file", str(args.questions_file), "--results", str(args.results)]
     t0 = time.perf_counter()
     seconds, code, mb = _timed(cmd, cwd=ROOT)
     path = RESULTS / f"{name}.json"
@@ -680,10 +692,14 @@ def main(argv: list[str]) -> int:
     p.add_argument("--target", type=int, default=100_000, help="passages of the large collection")
     p.add_argument("--cold-runs", type=int, default=3)
     p.add_argument("--questions", type=int, default=30, help="dev questions timed per retrieval method")
+    p.add_argument("--corpus", default=str(BBC), help="the corpus ingested (default: the BBC corpus)")
+    p.add_argument("--questions-file", default=str(QUESTIONS), help="JSON Lines questions (`q`) that are timed")
+    p.add_argument("--results", default=str(RESULTS), help="where the stages' JSON, summary.json and bench.png go")
     p.add_argument("--only", nargs="*", choices=STAGES, help="run only these stages (others keep their JSON)")
     p.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
     p.add_argument("--work", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    configure(args)
     RESULTS.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if args.stage:

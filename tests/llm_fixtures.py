@@ -102,6 +102,8 @@ class _Stub(http.server.BaseHTTPRequestHandler):
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             self.wfile.flush()
             time.sleep(30)
+        elif b == "unauthorized":
+            self._json(401, {"error": {"message": "Invalid API key", "type": "invalid_request_error"}})
         elif b == "rate-limit":
             self._json(429, {"error": {"message": "slow down", "type": "rate_limit"}})
         elif b == "malformed":

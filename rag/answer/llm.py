@@ -36,15 +36,19 @@ class ChatModel:
     """A chat-completions client with short timeouts and no silent retries."""
 
     def __init__(self, settings: Settings) -> None:
-        import httpx
-        import openai
-
         self.settings = settings
-        t = settings.llm_timeout
-        self.client = openai.OpenAI(
-            base_url=settings.llm_base_url, api_key=settings.llm_api_key or "no-key-configured",
-            timeout=httpx.Timeout(t, connect=min(t, 10.0)), max_retries=0)
+        self._client: Any = None
         self._model = settings.llm_model
+
+    @property
+    def client(self) -> Any:
+        """The SDK's client, built on first use, so that a failure to build it is an LLMError like any other."""
+        if self._client is None:
+            try:
+                self._client = _client(self.settings)
+            except (TypeError, ValueError) as e:  # a setting the SDK refuses (a URL it cannot parse, say)
+                raise LLMError(f"cannot set up a client for the model server at {self.where}: {e}") from e
+        return self._client
 
     @property
     def chosen(self) -> str | None:
@@ -91,6 +95,18 @@ class ChatModel:
         return _ErrorMapper(self)
 
 
+def _client(settings: Settings) -> Any:
+    """The SDK's client, with the SDK's own timeout type. Its HTTP client is built here, not by the SDK: the SDK's
+    wrapper, when its constructor fails half-way, raises from its finaliser, and that error once crashed pytest's
+    report of the failing test (the log never named it)."""
+    import openai
+
+    t = settings.llm_timeout
+    timeout = openai.Timeout(t, connect=min(t, 10.0))
+    return openai.OpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key or "no-key-configured",
+                         http_client=openai.DefaultHttpxClient(timeout=timeout), timeout=timeout, max_retries=0)
+
+
 def _delta(chunk: Any) -> str:
     """The text of one streamed chunk; chunks without choices (usage, keep-alives) carry none."""
     choices = getattr(chunk, "choices", None)
@@ -121,13 +137,25 @@ class _ErrorMapper:
         raise describe(exc, self.m.where, self.m.settings.llm_timeout) from exc
 
 
+def _transport_failure(exc: BaseException) -> str | None:
+    """"timeout" or "broken" for an error of the SDK's HTTP stack that escaped it (mid-stream reads raise the
+    HTTP library's own errors). Told by the exception's class hierarchy, so the code imports no HTTP library."""
+    for cls in type(exc).__mro__:
+        if cls.__module__.split(".")[0] in _HTTP_LIBRARIES:
+            return "timeout" if "Timeout" in cls.__name__ else "broken"
+    return "broken" if isinstance(exc, ConnectionError | TimeoutError) else None
+
+
+_HTTP_LIBRARIES = ("httpx", "httpx2", "httpcore", "httpcore2", "h11")
+
+
 def describe(exc: BaseException, where: str, timeout: float) -> LLMError:
-    import httpx
     import openai
 
-    if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
+    transport = _transport_failure(exc)
+    if isinstance(exc, openai.APITimeoutError | TimeoutError) or transport == "timeout":
         return LLMError(f"the model server at {where} did not answer within {timeout:g}s (timeout)")
-    if isinstance(exc, openai.APIConnectionError | httpx.ConnectError):
+    if isinstance(exc, openai.APIConnectionError):
         return LLMError(f"cannot reach the model server at {where} (is it running?)")
     if isinstance(exc, openai.AuthenticationError):
         return LLMError(f"the model server at {where} rejected the API key (401); check OPENAI_API_KEY", True)
@@ -140,6 +168,6 @@ def describe(exc: BaseException, where: str, timeout: float) -> LLMError:
                         True)
     if isinstance(exc, openai.APIStatusError):
         return LLMError(f"the model server at {where} failed with HTTP {exc.status_code}", True)
-    if isinstance(exc, httpx.HTTPError):
+    if transport == "broken":
         return LLMError(f"the connection to the model server at {where} broke ({type(exc).__name__})")
     return LLMError(f"the model server at {where} sent a malformed response ({type(exc).__name__})", True)
