@@ -28,7 +28,7 @@ def test_every_bench_stage_writes_its_figures(tmp_path: Path):
     p = subprocess.run([sys.executable, "bench/run.py", "--index", str(index), "--corpus", str(corpus),
                         "--questions-file", str(questions), "--results", str(results), "--articles", "4",
                         "--target", "60", "--cold-runs", "1", "--questions", "3"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=900)
+                       cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
     summary = json.loads((results / "summary.json").read_text())
     assert (results / "bench.png").stat().st_size > 10_000
