@@ -1,3 +1,7 @@
+from pathlib import Path
+
+from conftest import file_text
+
 from rag.answer.retrieve import Filters, rrf
 
 
@@ -10,10 +14,11 @@ def test_rrf_rewards_agreement():
 def test_hybrid_search_finds_the_passage(seeds_engine):
     hits = seeds_engine.search("Wall Street Journal report on Starlink and Taiwan", k=3)
     assert hits and "Wall Street Journal" in hits[0].text
-    text = seeds_engine.index().catalog.text(hits[0].doc_id)
-    for h in hits:
-        assert seeds_engine.index().catalog.text(h.doc_id)[h.start:h.end] == h.text
-    assert text
+    assert Path(hits[0].source).name == "000_1d78f71aed52c027.txt"  # the article that reports it
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    for h in hits:  # each hit's passage is its own file's text at its offsets
+        assert file_text(h.source)[h.start:h.end] == h.text
+        assert seeds_engine.index().catalog.text(h.doc_id) == file_text(h.source)
 
 
 def test_each_method_ranks(seeds_engine):
