@@ -131,10 +131,13 @@ Reply = Callable[[list[dict[str, str]]], str]
 
 
 class _Scripted(_Stub):
-    """Streams ``reply(messages)`` in small chunks, as a server streams tokens, and records every request."""
+    """Streams ``reply(messages)`` in small chunks, as a server streams tokens (``pause`` seconds apart), and
+    records every request and when each chunk was sent (``time.monotonic()``)."""
 
     reply: Reply
     requests: list[list[dict[str, str]]]
+    pause: float
+    sent: list[float]
 
     def do_POST(self) -> None:  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
@@ -144,9 +147,13 @@ class _Scripted(_Stub):
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
         for i in range(0, len(text), 8):
+            if i and self.pause:
+                time.sleep(self.pause)
             chunk = {"id": "1", "object": "chat.completion.chunk", "created": 0, "model": "scripted",
                      "choices": [{"index": 0, "delta": {"content": text[i:i + 8]}, "finish_reason": None}]}
+            self.sent.append(time.monotonic())
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.wfile.flush()
         self.wfile.write(b"data: [DONE]\n\n")
 
 
@@ -154,6 +161,7 @@ class _Scripted(_Stub):
 class ScriptedModel:
     base_url: str
     requests: list[list[dict[str, str]]]  # every chat request's messages, in order
+    sent: list[float]  # when each chunk of a reply was written (time.monotonic())
 
 
 def passages_of(messages: list[dict[str, str]]) -> dict[int, str]:
@@ -169,14 +177,16 @@ def scripted_model() -> Iterator[Callable[[Reply], ScriptedModel]]:
     (``llama_server``) is what the other tests talk to."""
     servers = []
 
-    def start(reply: Reply) -> ScriptedModel:
+    def start(reply: Reply, pause: float = 0.0) -> ScriptedModel:
         requests: list[list[dict[str, str]]] = []
-        handler = type("Scripted", (_Scripted,), {"reply": staticmethod(reply), "requests": requests})
+        sent: list[float] = []
+        handler = type("Scripted", (_Scripted,), {"reply": staticmethod(reply), "requests": requests,
+                                                  "pause": pause, "sent": sent})
         srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         srv.daemon_threads = True
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         servers.append(srv)
-        return ScriptedModel(f"http://127.0.0.1:{srv.server_address[1]}/v1", requests)
+        return ScriptedModel(f"http://127.0.0.1:{srv.server_address[1]}/v1", requests, sent)
 
     yield start
     for srv in servers:

@@ -58,6 +58,13 @@ def assert_cited(engine: Engine, ans: Answer) -> None:
         assert engine.canonical_text(c.source)[c.start:c.end] == c.quote
 
 
+def assert_answers_question(engine: Engine, ans: Answer) -> None:
+    """QUESTION answered (a refusal does not pass): the Wall Street Journal named, quoted from the article."""
+    assert not ans.refused and "Wall Street Journal" in ans.answer, ans.answer
+    assert any("Wall Street Journal" in c.quote for c in ans.citations), [c.quote for c in ans.citations]
+    assert_cited(engine, ans)
+
+
 # -- questions ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("question", ["", "   \t\n  ", "\x00\x07\x1b\x7f", "\u200b\u2028"])
 def test_empty_questions_are_a_clear_error(engine: Engine, question: str):
@@ -65,12 +72,24 @@ def test_empty_questions_are_a_clear_error(engine: Engine, question: str):
         engine.ask(question)
 
 
-def test_a_10000_character_question_is_answered_from_its_start(engine: Engine):
-    question = QUESTION + " " + "lorem ipsum dolor " * 560
-    assert len(question) > 10_000
-    ans = engine.ask(question)
-    assert len(ans.question) <= MAX_QUESTION_CHARS
+LONG_QUESTION = QUESTION + " " + "lorem ipsum dolor " * 560
+
+
+def test_a_10000_character_question_is_cut_to_its_start_and_finds_its_evidence(engine: Engine):
+    assert len(LONG_QUESTION) > 10_000
+    ans = engine.ask(LONG_QUESTION)
+    assert ans.question == LONG_QUESTION[:MAX_QUESTION_CHARS].strip()
+    # Answered or refused (see the xfail below), the evidence it found is the report QUESTION asks about.
+    found = ans.citations if not ans.refused else [ans.related] if ans.related else []
+    assert found and found[0].source.endswith("000_1d78f71aed52c027.txt"), ans.to_dict()
+    assert all(w in found[0].quote for w in ("Putin", "Musk", "Starlink", "Taiwan")), found[0].quote
     assert_cited(engine, ans)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="the judge refuses: 1,900 of the question's 2,000 characters are noise")
+def test_a_10000_character_question_is_answered(engine: Engine):
+    assert_answers_question(engine, engine.ask(LONG_QUESTION))
 
 
 def test_control_characters_are_stripped_from_questions(engine: Engine):
@@ -169,8 +188,8 @@ def test_duplicate_articles_are_named_and_collapsed_in_results(engine: Engine, t
     hits = engine.search("Putin asked Musk Starlink Taiwan Xi Jinping", k=10)
     assert len({h.text for h in hits}) == len(hits)
     ans = engine.ask(QUESTION)
-    assert len({(c.quote) for c in ans.citations}) == len(ans.citations)
-    assert_cited(engine, ans)
+    assert_answers_question(engine, ans)  # answered, so that its citations are there to be unique
+    assert len({c.quote for c in ans.citations}) == len(ans.citations)
     assert_intact(engine, before)
 
 

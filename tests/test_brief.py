@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
 from llm_fixtures import engine_with, llama_server, llm_settings, passages_of, scripted_model, stub_server  # noqa: F401
 
+from rag.answer.verify import Evidence, Verifier
 from rag.app.cli import main
 from rag.reports.report_types import Briefing
 from rag.text import sentence_spans
@@ -32,7 +34,19 @@ def assert_invariant(engine, b: Briefing) -> None:  # noqa: ANN001
              *(x for c in b.conflicts for x in [*c.accounts, c.denial])]
     used = {n for x in items for n in x.citations}
     assert all(x.citations for x in items) and used == set(range(1, len(b.citations) + 1))
-    assert all(getattr(x, "supported", True) for x in items)
+    # What guards a briefing is that brief.py drops every statement its citations do not verify (the items'
+    # `supported` fields are never set): each one shown passes the verifier against the quotes it cites.
+    assert unverified(engine, b) == []
+
+
+def unverified(engine, b: Briefing) -> list[str]:  # noqa: ANN001
+    """The statements of ``b`` that the engine's verifier rejects against the quotes they cite."""
+    by_n = {c.n: Evidence(c.n, c.quote, c.start, c.title, c.date) for c in b.citations}
+    statements = [(x.text, x.citations) for x in [*b.summary, *b.facts, *b.timeline,
+                                                   *(x for c in b.conflicts for x in [*c.accounts, c.denial])]]
+    statements += [(f"{p.name}, {p.role}", p.citations) for p in b.people]
+    verdicts = engine.components().verifier().check_many([(s, [by_n[n] for n in ns], []) for s, ns in statements])
+    return [s for (s, _), v in zip(statements, verdicts, strict=True) if not v.supported]
 
 
 def one(items, *words: str):  # noqa: ANN001, ANN201
@@ -80,6 +94,31 @@ def test_seeds_people_summary_facts_and_open_questions(seeds_brief):
     assert questions and all("?" in q for q in questions)
     assert any("how many times" in q.lower() for q in questions)  # the source says it remains unclear
     assert "2 articles" in seeds_brief.date_range and "2024-10-25" in seeds_brief.date_range
+
+
+def test_statements_their_citations_do_not_verify_are_dropped(seeds_engine, seeds_brief, monkeypatch):  # noqa: ANN001
+    """Every statement about Taiwan made to fail verification (the verifier's verdict turned): none is shown,
+    the rest stay, and the citations are renumbered without the dropped ones' quotes."""
+    def about_taiwan(b: Briefing) -> list[str]:
+        return [s for s in _statements(b) if "Taiwan" in s]
+
+    assert about_taiwan(seeds_brief) and unverified(seeds_engine, seeds_brief) == []
+    real = Verifier.check_many
+
+    def rejecting(self, items):  # noqa: ANN001, ANN202
+        return [replace(v, supported=False) if "Taiwan" in s else v
+                for (s, _, _), v in zip(items, real(self, items), strict=True)]
+
+    monkeypatch.setattr(Verifier, "check_many", rejecting)
+    b = seeds_engine.brief(TOPIC)
+    assert about_taiwan(b) == [], about_taiwan(b)
+    assert set(_statements(b)) == {s for s in _statements(seeds_brief) if "Taiwan" not in s}
+    assert_invariant(seeds_engine, b)  # the verifier (still turned) finds nothing unverified
+
+
+def _statements(b: Briefing) -> list[str]:
+    return [x.text for x in [*b.summary, *b.facts, *b.timeline, *(x for c in b.conflicts
+                                                                   for x in [*c.accounts, c.denial])]]
 
 
 def test_brief_cli_json_and_markdown_file(seeds_engine, tmp_path: Path, capsys, monkeypatch):  # noqa: ANN001

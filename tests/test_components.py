@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from llm_fixtures import engine_with
+
 from rag.answer.components import Components
 from rag.answer.verify import Verifier
 from rag.app.engine import Engine
@@ -17,4 +19,11 @@ def test_citations_and_evidence_are_read_back_from_the_canonical_text(seeds_engi
     ev = c.evidence(2, hit)
     assert (ev.n, ev.text, ev.start) == (2, text[hit.start:hit.end], hit.start)
     v = c.verifier()
-    assert isinstance(v, Verifier) and v.judge is c.judge and v.threshold == seeds_engine.settings.support_threshold
+    assert isinstance(v, Verifier) and v.judge is c.judge
+
+
+def test_the_verifier_gets_the_configured_support_threshold(seeds_engine: Engine):
+    default = seeds_engine.components().verifier().threshold
+    assert default == seeds_engine.settings.support_threshold == 0.55  # the documented default (RAG_SUPPORT_THRESHOLD)
+    c = engine_with(seeds_engine, support_threshold=0.8).components()
+    assert c.settings.support_threshold == 0.8 and c.verifier().threshold == 0.8

@@ -128,6 +128,9 @@ def test_eight_users_ask_the_app_while_an_ingest_runs(app_server, tmp_path: Path
                             and file_text(c["source"])[c["start"]:c["end"]] == c["quote"] for c in evidence), after
 
 
+JOIN_TIMEOUT = 600  # seconds: a thread still running after this is hung (deadlocked on the writer lock, say)
+
+
 def test_library_is_safe_to_share_between_threads(tmp_path: Path):
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
@@ -146,13 +149,23 @@ def test_library_is_safe_to_share_between_threads(tmp_path: Path):
         except BaseException as e:  # noqa: BLE001 - collected and reported below
             errors.append(e)
 
+    def write() -> None:
+        try:
+            report = engine.ingest([tmp_path / "extra"])
+            assert report.added == len(extra), report
+        except BaseException as e:  # noqa: BLE001 - collected and reported below
+            errors.append(e)
+
     with WholeDocuments(tmp_path / "index" / "catalog.sqlite") as watch:
-        threads = [threading.Thread(target=asker, args=(q,)) for q in QUESTIONS]
-        writer = threading.Thread(target=lambda: engine.ingest([tmp_path / "extra"]))
+        threads = [threading.Thread(target=asker, args=(q,), daemon=True) for q in QUESTIONS]
+        writer = threading.Thread(target=write, daemon=True)
+        deadline = time.monotonic() + JOIN_TIMEOUT
         for t in [writer, *threads]:
             t.start()
         for t in [writer, *threads]:
-            t.join(600)
+            t.join(max(0.0, deadline - time.monotonic()))
+    hung = [t.name for t in [writer, *threads] if t.is_alive()]
+    assert hung == [], f"threads still running after {JOIN_TIMEOUT} s: {hung}"
     assert errors == []
     assert watch.problems == []
     idx = engine.index()

@@ -177,8 +177,11 @@ def test_llm_dying_mid_stream_falls_back_to_extractive(seeds_engine: Engine, dyi
     tokens = "".join(e.text for e in events if e.kind == "token")
     assert tokens.startswith("The Wall")  # the stream had started
     final = events[-1].answer
-    assert events[-1].kind == "answer" and final is not None
+    assert events[-1].kind == "answer" and [e.kind for e in events[:-1]] == ["token"] * (len(events) - 1)
     assert final.mode == "extractive" and not final.refused
+    extractive = seeds_engine.ask(QUESTION, mode="extractive")  # the answer shown is the extractive one, whole
+    assert "Wall Street Journal" in final.answer and final.answer == extractive.answer
+    assert [c.to_dict() for c in final.citations] == [c.to_dict() for c in extractive.citations] != []
     reason = final.llm.fallback_reason  # says, in one line, why the model's answer is not shown
     assert reason and dying_llm in reason and "\n" not in reason
     for c in final.citations:

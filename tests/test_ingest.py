@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from conftest import BBC, ROOT, file_text, make_engine, require
 
+from rag.answer.retrieve import Filters
 from rag.ingest import sentence_vectors
 from rag.ingest.documents import BadFile, find_files, read_document
 from rag.store.ingestion import embed_text
@@ -191,9 +192,14 @@ def test_an_identical_file_is_not_embedded_again(tmp_path: Path, monkeypatch):  
     first, copy = (sorted(cat.pids_of(docs[n]), key=lambda p: int(p.rsplit("-", 1)[1]))
                    for n in ("a.txt", "z_copy.txt"))
     assert len(embedded) == len(first) == len(copy) > 0  # one file's passages went through the model
+    text = file_text(article)
+    for name in ("a.txt", "z_copy.txt", "z_copy_2.txt"):  # each copy is found by itself (dense: see test_retrieve)
+        for method in ("hybrid", "bm25"):
+            hits = engine.search("Time Warner profits", k=2, filters=Filters(source=name), method=method)
+            assert hits and all(Path(h.source).name == name for h in hits), (name, method, hits)
+            assert "Time Warner" in hits[0].text and text[hits[0].start:hits[0].end] == hits[0].text
     vecs = engine.index().vectors.vectors(first + copy)
     for a, b in zip(first, copy, strict=True):
         np.testing.assert_array_equal(vecs[a], vecs[b])
     blobs = cat.sentence_vectors(first + copy, sentence_vectors.VERSION)
     assert all(blobs[a] == blobs[b] for a, b in zip(first, copy, strict=True))
-    assert engine.search("Time Warner profits", k=2)  # and both are searchable

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import BBC, SEEDS, make_engine
+from conftest import BBC, SEEDS, make_engine, require
 
 from rag.answer.injection import instruction_spans, is_instruction
 from rag.answer.results import Citation
@@ -61,8 +61,8 @@ def test_the_article_splits_into_the_injected_sentences():
     assert len(sentence_spans(ARTICLE)) == len(INJECTED) + 4  # headline and three statements stay evidence
 
 
-@pytest.mark.skipif(not BBC.is_dir(), reason="../shared/corpora/bbc is not present")
 def test_no_bbc_sentence_is_taken_for_an_instruction():
+    require(BBC.is_dir(), "../shared/corpora/bbc")
     flagged = []
     for f in sorted(BBC.glob("*/*.txt")):
         text = f.read_bytes().decode("utf-8", "replace")

@@ -72,6 +72,28 @@ def test_labels_and_copies(seeds_engine):  # noqa: ANN001
     assert all(d in group for d, group in dup.items())
 
 
+def test_committed_judge_accepts_the_seeds_answers_and_refuses_their_deletion_twins(seeds_engine, seed_rows):  # noqa: ANN001
+    """The committed judge (package data) decides as the answerer does (its best candidate's probability against
+    its threshold): at least 7 of the 8 answerable seeds questions accepted, and every one asked again with its
+    source article(s) removed from retrieval refused. A judge that always answers, or always refuses, fails."""
+    judge = load_judge()
+    t = judge.answer_threshold
+
+    def best(r) -> float:  # noqa: ANN001
+        return float(judge.answers(r.X).max()) if len(r.y) else 0.0
+
+    asked = {r.qid: best(r) for r in seed_rows if r.variant == "asked" and not r.negative}
+    deleted = {r.qid: best(r) for r in seed_rows if r.variant == "deleted"}
+    print(f"threshold {t}: asked {asked}; deleted {deleted}")
+    assert len(asked) == len(deleted) == 8  # a twin is kept only when nothing left holds the answer
+    assert sum(p >= t for p in asked.values()) >= 7, asked
+    assert all(p < t for p in deleted.values()), deleted
+    # The product's own path decides the same: the accepted questions are answered, not refused.
+    for q in load_jsonl(EVAL / "seeds_dev.jsonl")[:2]:
+        ans = seeds_engine.ask(q["q"], mode="extractive")
+        assert (not ans.refused) == (ans.confidence >= t) and ans.confidence == asked[f"seeds_dev:{q['id']}"]
+
+
 def test_committed_judge_is_small_loads_fast_and_matches_the_features():
     root = resources.files("rag.models")
     size = sum((root / n).stat().st_size for n in ("judge_answers.txt", "judge_supports.json", "judge.json"))

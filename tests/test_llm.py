@@ -94,8 +94,10 @@ def test_streaming_tokens_then_a_checked_answer(llm_engine: Engine):
         times.append(time.monotonic())
     tokens = [e for e in events if e.kind == "token"]
     assert events[-1].kind == "answer" and all(e.kind == "token" for e in events[:-1])
-    assert len(tokens) >= 3, "tokens arrive one by one"
-    assert times[len(tokens) - 1] > times[0]
+    assert len(tokens) >= 3
+    # One by one as the model writes them (a reply read whole and split afterwards arrives all at once); that
+    # the first token is shown before the model has finished is checked in test_tokens_are_shown_as_they_arrive.
+    assert times[len(tokens) - 1] - times[0] > 0.1, times[:len(tokens)]
     ans = events[-1].answer
     raw = "".join(t.text for t in tokens)
     print("raw model output:", repr(raw))
@@ -172,6 +174,21 @@ def sentence(passage: str, i: int = 0) -> str:
 
 def scripted_engine(seeds_engine: Engine, model) -> Engine:  # noqa: ANN001
     return engine_with(seeds_engine, llm_base_url=model.base_url, llm_api_key="x", llm_model="scripted", k=4)
+
+
+def test_tokens_are_shown_as_they_arrive(seeds_engine: Engine, scripted_model):  # noqa: ANN001, F811
+    """A server that pauses 0.3 s between chunks: the first token reaches the caller before the server has sent
+    its last chunk, and each chunk is its own token event."""
+    model = scripted_model(lambda m: f"{sentence(passages_of(m)[1])} [1]", pause=0.3)
+    events, times = [], []
+    for e in scripted_engine(seeds_engine, model).ask_stream(QUESTION, mode="llm"):
+        events.append(e)
+        times.append(time.monotonic())
+    tokens = [e.text for e in events if e.kind == "token"]
+    assert len(tokens) == len(model.sent) >= 4 and all(len(x) <= 8 for x in tokens)
+    assert times[0] < model.sent[-1] - 0.5, "the first token was shown only after the model had finished"
+    assert all(times[i] >= model.sent[i] for i in range(len(tokens)))  # each shown once it was sent
+    assert events[-1].kind == "answer" and events[-1].answer.mode == "llm" and events[-1].answer.llm.called
 
 
 def test_markers_the_model_writes_become_exact_citations(seeds_engine: Engine, scripted_model):  # noqa: ANN001, F811

@@ -128,6 +128,36 @@ def test_readme_seeds_retrieval_figures_are_what_rag_eval_measures(index: Path):
     assert {k: [c.strip("*") for c in v] for k, v in shown.items()} == real
 
 
+THRESHOLDS = re.compile(r"^- \*\*Thresholds\*\*.*?\(([\d.]+)\).*?\(([\d.]+)\)\.\n", re.S | re.M)
+
+
+def test_readme_judge_thresholds_are_the_committed_ones():
+    """The thresholds the README quotes are judge.json's, to the digit: retraining the judge moves them, and then
+    the README must be changed with it."""
+    m = THRESHOLDS.search(README.read_text(encoding="utf-8"))
+    assert m, "README.md has no **Thresholds** bullet quoting (answer threshold) ... (support threshold)."
+    meta = json.loads((ROOT / "rag" / "models" / "judge.json").read_text(encoding="utf-8"))
+    assert (float(m.group(1)), float(m.group(2))) == (meta["answer_threshold"], meta["support_threshold"]), (
+        f"README.md quotes {m.group(1)}/{m.group(2)}, rag/models/judge.json has "
+        f"{meta['answer_threshold']}/{meta['support_threshold']}")
+
+
+GENERATED = ("bench/results/",)  # what `make bench` writes: named, not committed
+
+
+def test_readme_names_only_files_and_modules_that_exist():
+    """Every path of the project the README names in backticks, and every `python -m` module it runs, exists."""
+    text = README.read_text(encoding="utf-8")
+    paths = set(re.findall(r"`((?:rag|bench|tests|prompts|seeds|\.ci)/[\w./-]+)`", text))
+    paths |= set(re.findall(r"(?<![\w./])((?:rag|bench|tests)/[\w/]+\.py)\b", text))
+    missing = [p for p in sorted(paths) if not p.startswith(GENERATED) and not (ROOT / p).exists()]
+    modules = set(re.findall(r"python -m ([\w.]+)", text))
+    assert modules, "README.md runs no `python -m` module: the pattern is stale"
+    missing += [f"python -m {m}" for m in sorted(modules)
+                if not (ROOT / (m.replace(".", "/") + ".py")).exists() and not (ROOT / m.replace(".", "/")).is_dir()]
+    assert missing == []
+
+
 def update_readme() -> None:
     """Rewrite the README's `rag ask` and `rag ask --json` blocks from a run on a fresh seeds index; print
     the seeds table's figures (the table's layout and bold marks are left to the writer)."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from rag.reports.relevance import Topic, quantities, relevance, value_conflict
 
-CASES = [  # (a, b, similarity, expected differing values or None)
+CASES = [  # (a, b, similarity, the pairs of differing values it may name (a's first) or None)
     ("The Russian government put Yuganskneftegas up for sale after hitting Yukos with a $27bn (£14bn) bill for back "
      "taxes and fines.", "Yukos has been presented with a $27.5bn (£13bn) tax demand by the Russian authorities.",
-     0.78, ("£14bn", "£13bn")),
+     0.78, {("$27bn", "$27.5bn"), ("£14bn", "£13bn")}),  # both currencies differ
     ("WorldCom had been overstating its accounts by $11bn (£8.5bn).", "WorldCom collapsed following the discovery "
-     "of an $11bn (£5.7bn) accounting fraud at the firm.", 0.62, ("£8.5bn", "£5.7bn")),
+     "of an $11bn (£5.7bn) accounting fraud at the firm.", 0.62, {("£8.5bn", "£5.7bn")}),  # not the $11bn
     # agreement: a rounding, a bound, the same value, different subjects or years
     ("Magnier and McManus own 29% of United.", "Magnier and McManus own 28.9% of United.", 0.9, None),
     ("Yukos owed more than $27bn in back taxes.", "Yukos owed $27.5bn in back taxes.", 0.9, None),
@@ -23,8 +23,8 @@ def test_value_conflicts_both_ways():
     for a, b, sim, want in CASES:
         got = value_conflict(a, b, sim)
         assert (got is None) == (want is None), (a, b, got)
-        if want:
-            assert set(got) == set(want) or got[0] in a and got[1] in b, (a, b, got)
+        if want:  # the differing values themselves, the first sentence's first
+            assert got in want, (a, b, got)
 
 
 def test_quantities_know_money_shares_and_counts_but_not_years():

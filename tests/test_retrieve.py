@@ -1,3 +1,8 @@
+from pathlib import Path
+
+import pytest
+from conftest import file_text
+
 from rag.answer.retrieve import Filters, rrf
 
 
@@ -10,10 +15,11 @@ def test_rrf_rewards_agreement():
 def test_hybrid_search_finds_the_passage(seeds_engine):
     hits = seeds_engine.search("Wall Street Journal report on Starlink and Taiwan", k=3)
     assert hits and "Wall Street Journal" in hits[0].text
-    text = seeds_engine.index().catalog.text(hits[0].doc_id)
-    for h in hits:
-        assert seeds_engine.index().catalog.text(h.doc_id)[h.start:h.end] == h.text
-    assert text
+    assert Path(hits[0].source).name == "000_1d78f71aed52c027.txt"  # the article that reports it
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    for h in hits:  # each hit's passage is its own file's text at its offsets
+        assert file_text(h.source)[h.start:h.end] == h.text
+        assert seeds_engine.index().catalog.text(h.doc_id) == file_text(h.source)
 
 
 def test_each_method_ranks(seeds_engine):
@@ -42,3 +48,11 @@ def test_source_filter(seeds_engine):
     globbed = seeds_engine.search("Musk Putin", k=20, filters=Filters(source="*/000_*.txt"))
     assert globbed and all("000_" in h.source for h in globbed)
     assert seeds_engine.search("Musk", filters=Filters(source="no-such-file")) == []
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="LlamaIndex's ChromaVectorStore writes each passage's doc_id metadata as its node's "
+                   "ref_doc_id ('None'), so the doc_id filter of rag/store/vectors.py's query matches nothing")
+def test_a_source_filter_reaches_the_dense_ranking(seeds_engine):
+    hits = seeds_engine.search("Kahl Pentagon under-secretary", k=2, filters=Filters(source="004_"), method="dense")
+    assert hits and all(Path(h.source).name.startswith("004_") for h in hits)

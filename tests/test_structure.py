@@ -151,14 +151,11 @@ def private_uses(f: Path) -> list[str]:
     return out
 
 
-def test_private_use_finder():
-    probe = TESTS / "data" / "_private_probe.py"
+def test_private_use_finder(tmp_path: Path):
+    probe = tmp_path / "_private_probe.py"  # not in the source tree: a failed run leaves nothing behind there
     probe.write_text("from rag.chat import _hidden\nx = engine._ask(1)\nclass A:\n    _own = 1\n    def f(self):\n"
                      "        return self._own, A._own\n", encoding="utf-8")
-    try:
-        assert private_uses(probe) == ["_private_probe.py:1 imports _hidden", "_private_probe.py:2 uses engine._ask"]
-    finally:
-        probe.unlink()
+    assert private_uses(probe) == ["_private_probe.py:1 imports _hidden", "_private_probe.py:2 uses engine._ask"]
 
 
 def test_no_module_uses_another_modules_private_names():
