@@ -1,6 +1,5 @@
 from pathlib import Path
 
-import pytest
 from conftest import file_text
 
 from rag.answer.retrieve import Filters, rrf
@@ -50,9 +49,6 @@ def test_source_filter(seeds_engine):
     assert seeds_engine.search("Musk", filters=Filters(source="no-such-file")) == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="LlamaIndex's ChromaVectorStore writes each passage's doc_id metadata as its node's "
-                   "ref_doc_id ('None'), so the doc_id filter of rag/store/vectors.py's query matches nothing")
 def test_a_source_filter_reaches_the_dense_ranking(seeds_engine):
     hits = seeds_engine.search("Kahl Pentagon under-secretary", k=2, filters=Filters(source="004_"), method="dense")
     assert hits and all(Path(h.source).name.startswith("004_") for h in hits)

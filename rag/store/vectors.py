@@ -119,11 +119,14 @@ class VectorStore:
 
     def add(self, passages: list[Passage], vectors: np.ndarray, meta: dict[str, dict]) -> None:
         """Add passages with their vectors; ``meta`` maps doc_id to the document fields kept beside them."""
-        from llama_index.core.schema import TextNode
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
         now = time.time()  # lets a writer on another host tell an old orphan from a commit in progress
+        # The node's source document is the passage's: LlamaIndex's Chroma store writes the node's ref_doc_id over
+        # the "doc_id" metadata (llama-index-core 0.14), and query() filters on that field.
         nodes = [
             TextNode(id_=p.pid, text=p.text, embedding=v.tolist(),
+                     relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=p.doc_id)},
                      metadata={"doc_id": p.doc_id, "ord": p.ord, "start": p.start, "end": p.end,
                                "written_at": now, **meta[p.doc_id]})
             for p, v in zip(passages, vectors, strict=True)
