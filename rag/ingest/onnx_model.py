@@ -88,7 +88,7 @@ def export(dst: Path) -> None:
         import torch
         from transformers import AutoModel
     except ImportError as e:
-        raise ExportFailed(f"ONNX export needs the '{e.name}' package, which the lock installs (make install)") from None
+        raise ExportFailed(f"ONNX export needs the '{e.name}' package (make install)") from None
 
     class LastHidden(torch.nn.Module):
         def __init__(self, model: torch.nn.Module) -> None:
