@@ -25,6 +25,7 @@ from rag.app.ui_cards import render_cards
 from rag.app.uploads import UPLOAD_TYPES, check_uploads, store_uploads
 from rag.errors import BadInput
 from rag.paths import shown_name
+from rag.reports.markdown import md_text
 from rag.settings import Settings, parse_auth
 
 MARKER = re.compile(r"\s*\[(\d+)\]")
@@ -168,31 +169,27 @@ def conversation_markdown(turns: list[Turn], when: datetime | None = None) -> st
     when = when or datetime.now()
     out = ["# citable conversation", "", f"Exported {when:%Y-%m-%d %H:%M}.", ""]
     for i, t in enumerate(turns, 1):
-        out += [f"## {i}. {_one_line(t.question)}", ""]
+        out += [f"## {i}. {md_text(t.question)}", ""]
         ans = t.answer
         if ans is None:
-            out += [f"*Error: {_one_line(t.error or '')}*", ""]
+            out += [f"*Error: {md_text(t.error or '')}*", ""]
             continue
         if ans.refused:
             out += [f"*{ans.answer}*", ""]
             continue
         sentences = []
         for s in ans.sentences or []:
-            text = MARKER.sub("", s.text).strip()
+            text = md_text(MARKER.sub("", s.text))
             notes = "".join(f"[^{i}-{n}]" for n in s.citations)
             sentences.append(text + notes + ("" if s.supported and s.citations else " *(unsupported)*"))
-        body = " ".join(sentences) if sentences else MARKER.sub(rf"[^{i}-\1]", ans.answer)
+        body = " ".join(sentences) if sentences else MARKER.sub(rf"[^{i}-\1]", md_text(ans.answer))
         out += [body, ""]
         for c in ans.citations:
-            quote = " ".join(c.quote.split())
-            out.append(f"[^{i}-{c.n}]: “{quote}” — {c.title or '(untitled)'}, {c.date or 'undated'}, "
+            title = md_text(c.title or "(untitled)")
+            out.append(f"[^{i}-{c.n}]: “{md_text(c.quote)}” — {title}, {c.date or 'undated'}, "
                        f"`{shown_name(c.source)}` {html.escape(c.location)}")
         out.append("")
     return "\n".join(out)
-
-
-def _one_line(s: str) -> str:
-    return " ".join(s.split())
 
 
 def write_docx_export(turns: list[Turn], folder: Path) -> str | None:
