@@ -31,8 +31,10 @@ def _setting(default: Any, description: str, *, env: str | None = None, flag: st
 class Settings(BaseSettings):
     """Every knob of the product. Build with :meth:`from_env`, then :meth:`with_overrides` for flags."""
 
+    # allow_inf_nan=False: "inf" and "nan" parse as floats but are no size, time or threshold (an infinite upload
+    # limit passed validation and then killed `rag serve`).
     model_config = SettingsConfigDict(env_prefix="RAG_", env_ignore_empty=True, extra="forbid", frozen=True,
-                                      populate_by_name=True, validate_default=False)
+                                      populate_by_name=True, validate_default=False, allow_inf_nan=False)
 
     index_dir: Path = _setting(Path("index"), "where the index lives", flag="--index", shown="`index`")
     k: int = _setting(8, "passages retrieved per question", flag="--k", ge=1, le=200)
@@ -92,6 +94,8 @@ class Settings(BaseSettings):
     @classmethod
     def from_env(cls) -> Settings:
         """The settings of this process's environment; a bad value raises :class:`SettingsError`."""
+        if os.environ.get("RAG_AUTH") == "":  # "empty means unset" would serve with no login, unannounced
+            raise SettingsError("RAG_AUTH is empty", "unset it to serve without a login, or set user:password")
         return cls._validated({}, {})
 
     def with_overrides(self, **overrides: object) -> Settings:
