@@ -65,7 +65,7 @@ def ingest(paths: list[Path], settings: Settings, embedder: Embedder, prune: boo
            progress: Progress | None = None, index: Index | None = None) -> IngestReport:
     t0 = time.perf_counter()
     report = IngestReport()
-    files = find_files(paths)
+    files = find_files(paths, report.warnings)
     index = index or Index(settings, create=True)
     with index.writer():
         index.refresh(force=True)  # server mode: start from the shared catalog, not this host's copy
