@@ -67,8 +67,11 @@ class Settings(BaseSettings):
     auth: str | None = _setting(None, "`user:password`: the web app asks for this login", secret=True,
                                 pattern=r"^[^:]+:.+$")
     max_upload_mb: float = _setting(10.0, "largest file the web app accepts for ingestion", shown="10", gt=0)
-    concurrency: int = _setting(4, "web requests answered at once, so one long answer does not block other users",
-                                ge=1)
+    concurrency: int = _setting(4, "questions, briefings, checks and ingests the app and its API run at once "
+                                   "(together); more wait their turn", ge=1)
+    allowed_origins: str | None = _setting(None, "other sites (`https://intranet.example`, comma-separated) whose "
+                                                 "pages may call the app and its API from a browser; unset: only "
+                                                 "the app's own pages")
     llm_base_url: str | None = _setting(None, "an OpenAI-compatible model server for generated answers (unset: "
                                               "api.openai.com when `OPENAI_API_KEY` is set)")
     llm_model: str | None = _setting(None, "the model to ask (unset: the first model the server lists; gpt-4o-mini "

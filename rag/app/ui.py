@@ -22,7 +22,7 @@ from rag.answer.results import Answer
 from rag.answer.retrieve import Filters
 from rag.app.engine import Engine, shown_error
 from rag.app.ui_cards import render_cards
-from rag.app.uploads import UPLOAD_TYPES, check_uploads, store_uploads
+from rag.app.uploads import UPLOAD_TYPES, check_uploads, ingest_uploads
 from rag.errors import BadInput
 from rag.paths import shown_name
 from rag.reports.markdown import md_text
@@ -435,8 +435,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
             return gr.skip(), gr.skip(), corpus_error("; ".join(errors)), None
         try:
             progress(0, desc="Ingesting")
-            report = engine.ingest(store_uploads(ok, uploads),
-                                   progress=lambda done, total: progress((done, total), desc="Embedding passages"))
+            report = ingest_uploads(engine, ok, uploads,
+                                    progress=lambda done, total: progress((done, total), desc="Embedding passages"))
         except Exception as e:  # noqa: BLE001 - one line for the user; the index is left as it was
             return gr.skip(), gr.skip(), corpus_error(f"Could not ingest: {shown_error(e, settings)}"), gr.skip()
         lines = [f"Ingested: {report.summary()}"] + [f"Skipped {w}" for w in report.warnings + errors]
@@ -547,7 +547,9 @@ def serve(settings: Settings) -> None:
     app = build_app(settings, engine)
     app.queue(default_concurrency_limit=max(1, settings.concurrency))
     server_app, _, _ = app.launch(**kwargs, prevent_thread_lock=True)
+    from rag.app import guard
     from rag.app.api import mount_api
 
     mount_api(server_app, engine, settings)  # the HTTP API on the same server, behind the same login
+    guard.install(server_app, settings)  # cross-site refusal, SameSite=Lax, bounded bodies, slowed wrong logins
     app.block_thread()
