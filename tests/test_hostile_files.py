@@ -11,10 +11,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, make_engine
 from format_fixtures import make_docx
 from pdf_writer import pdf_bytes
 
+from rag.app.uploads import ingest_uploads
 from rag.ingest.documents import BadFile, find_files, read_document
 from rag.ingest.readers import MAX_UNZIPPED_MB, MAX_ZIP_ENTRIES
 
@@ -95,3 +96,13 @@ def test_the_folder_ingests_with_one_warning_per_hostile_file_in_bounded_memory(
     rss_mb = int(out.stderr.split("maxrss_kb ")[1].split()[0]) / 1024
     print(f"hostile-files ingest: peak resident memory {rss_mb:.0f} MB")
     assert rss_mb < MAX_RSS_MB
+
+
+def test_a_failed_upload_is_deleted_and_named_without_its_server_path(hostile: dict[str, Path], tmp_path: Path):
+    """What the app's Corpus tab and the API do with uploads: the good file is kept and ingested, the bad one is
+    deleted from uploads/ again, and the warning names it as uploaded."""
+    engine = make_engine(tmp_path / "index")
+    uploads = tmp_path / "index" / "uploads"
+    report = ingest_uploads(engine, [hostile["folder"] / GOOD, hostile["folder"] / "loop.pdf"], uploads)
+    assert report.added == 1 and sorted(p.name for p in uploads.iterdir()) == [GOOD]
+    assert report.warnings == ["loop.pdf: page 2 of the PDF cannot be read (Failed to load page.)"]
