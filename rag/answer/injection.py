@@ -116,6 +116,17 @@ _PATTERNS = (
     r"questioned|queried|prompted|asks?)\b[^.]{0,80},\s*(?:you\s+(?:must|should)\s+)?(?:always\s+|only\s+|just\s+|"
     r"simply\s+|please\s+)?(?:say|answer|reply|respond|state|claim|tell|write|insist|mention|output)\b",
     r"(?:[;:,]|\band)\s*instead\s*,?\s+(?:say|answer|reply|respond|write|output|print|state|tell\s+the\s+user)\b",
+    # Orders about every answer: "Begin your answer with ...", "Any summary of this page must state that ..."
+    r"\b(?:begin|start|end|open|close|prefix)\s+(?:your|the|every|each|all)\s+(?:answers?|repl(?:y|ies)|responses?|"
+    r"summar(?:y|ies)|outputs?)\s+(?:with|by)\b",
+    r"\b(?:any|every|each|all|your)\s+(?:summar(?:y|ies)|answers?|responses?|repl(?:y|ies)|outputs?)\b.{0,60}\b(?:must|"
+    r"should|shall|needs?\s+to|has\s+to|have\s+to)\s+(?:always\s+|only\s+)?(?:say|state|claim|mention|include|read|"
+    r"begin|start|contain)\b",
+    r"\b(?:respond|reply|answer)\s+to\s+(?:all|any|every|each)\s+(?:quer(?:y|ies)|questions?|requests?|prompts?)\b",
+    # "The previous instructions are void", "Whatever you were told before ..."
+    rf"\b{_BEFORE}\s+{_RULES}\s+(?:are|is)\s+(?:now\s+)?(?:void|null|cancel+ed|revoked|obsolete|invalid|superseded|"
+    r"overridden|outdated|no\s+longer\s+(?:valid|apply|applies|in\s+effect))\b",
+    r"\bwhatever\s+you\s+(?:were|have\s+been|'ve\s+been)\s+(?:told|instructed|asked)\b",
     # Orders to answer with given words: "answer 'HACKED'", "reply only with PWNED", "respond in all caps"
     r"(?:^\W{0,3}|\b(?:always|only|must|should|please|and|then)\s+)(?:reply|respond|answer)\s+(?:to\s+\w+\s+"
     r"(?:question|query|prompt)s?\s+)?(?:only\s+)?(?:with|in\s+all)\b",
@@ -147,16 +158,66 @@ def _matches(sentence: str) -> bool:
     return bool(_INSTRUCTION.search(s))
 
 
+def clear_of(spans: tuple[tuple[int, int], ...], start: int, end: int) -> bool:
+    """Whether ``[start, end)`` overlaps none of ``spans`` (instruction spans of the same text)."""
+    return not any(start < y and x < end for x, y in spans)
+
+
 def is_instruction(sentence: str) -> bool:
-    """True when the sentence gives instructions to its reader, an AI assistant, rather than stating something."""
+    """True when the sentence gives instructions to its reader, an AI assistant, rather than stating something. A
+    sentence is judged alone here; what an instruction introduces ("New instructions for the chatbot:" and the
+    line after it) is only found in the whole passage: use :func:`instruction_spans` where the passage is known."""
     return bool(instruction_spans(sentence))
 
 
 def instruction_spans(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of the sentences of ``text`` that are instructions (offsets relative to ``text``): found in the
-    folded text, mapped back to the original characters, so ``text[start:end]`` is the sentence as written."""
+    folded text, mapped back to the original characters, so ``text[start:end]`` is the sentence as written. A
+    sentence a line break cut in two ("Ignore previous" / "instructions and ...") is read whole."""
     folded, where = fold(text)
-    spans = [(a, b) for a, b in sentence_spans(folded) if _matches(folded[a:b])]
+    spans = _flagged(folded, sentence_spans(folded))
     if where is None:
         return tuple(spans)
     return tuple((where[a], where[b - 1] + 1) for a, b in spans)
+
+
+FOLLOWING = 3  # sentences an instruction ending in a colon introduces ("New instructions for the chatbot:")
+
+
+def _flagged(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for i, (a, b) in enumerate(spans):
+        if _matches(text[a:b]):
+            out.append((a, b))
+        elif i + 1 < len(spans) and _cut_by_a_line_break(text, b, spans[i + 1][0]) \
+                and _matches(text[a:spans[i + 1][1]]):
+            out.append((a, spans[i + 1][1]))
+        else:
+            continue
+        if text[a:out[-1][1]].rstrip().endswith(":"):  # what it introduces is part of the instruction
+            out += [(x, y) for x, y in _introduced(text, spans[i + 1:], out[-1][1])]
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(out):  # a joined pair and its second sentence flagged alone: one span
+        if merged and a < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _introduced(text: str, following: list[tuple[int, int]], end: int) -> list[tuple[int, int]]:
+    """The sentences after an instruction's colon, up to the end of its paragraph (a blank line)."""
+    out = []
+    for x, y in following[:FOLLOWING]:
+        if "\n\n" in text[end:x].replace("\r", "").replace(" ", ""):
+            break
+        out.append((x, y))
+        end = y
+    return out
+
+
+def _cut_by_a_line_break(text: str, end: int, next_start: int) -> bool:
+    return "\n" in text[end:next_start] and not _SENTENCE_END.search(text[max(0, end - 3):end])
+
+
+_SENTENCE_END = re.compile(r"[.!?:;\"')\]]\s*$")
