@@ -77,6 +77,9 @@ def test_a_link_out_of_the_folder_is_not_followed(hostile: dict[str, Path]):
     names = {f.name for f in find_files([hostile["folder"]], warnings)}
     assert "secret.txt" not in names and GOOD in names
     assert len(warnings) == 1 and "secret.txt: a link to a file outside" in warnings[0]
+    followed: list[str] = []
+    assert "secret.txt" in {f.name for f in find_files([hostile["folder"]], followed, follow_links=True)}
+    assert followed == []  # asked for: read, no warning
 
 
 def test_the_folder_ingests_with_one_warning_per_hostile_file_in_bounded_memory(hostile: dict[str, Path]):

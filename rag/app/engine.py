@@ -100,10 +100,12 @@ class Engine:
         return Components(self.settings, index.catalog, self.retriever(), self.embedder, index.lexical(), self.judge)
 
     # -- commands --------------------------------------------------------------------------------------
-    def ingest(self, paths: list[Path], prune: bool = False, progress: Progress | None = None) -> IngestReport:
+    def ingest(self, paths: list[Path], prune: bool = False, progress: Progress | None = None,
+               follow_links: bool = False) -> IngestReport:
+        """``follow_links``: also read links inside a folder that point outside it (skipped with a warning)."""
         with self.slot():
             return ingest(paths, self.settings, self.embedder, prune=prune, progress=progress,
-                          index=self.index(create=True))
+                          index=self.index(create=True), follow_links=follow_links)
 
     def remove(self, doc_ids: list[str]) -> None:
         remove_documents(self.index(), doc_ids)

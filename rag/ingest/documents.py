@@ -64,10 +64,11 @@ def is_not_article(path: Path) -> bool:
     return bool(_NOT_ARTICLES.match(path.name))
 
 
-def find_files(paths: list[Path], warnings: list[str] | None = None) -> list[Path]:
+def find_files(paths: list[Path], warnings: list[str] | None = None, follow_links: bool = False) -> list[Path]:
     """Article files under the given paths (folders recursively), sorted, without duplicates. A link inside a folder
-    to a file outside it is not followed (a folder shared for ingestion must not reach the rest of the disk): it
-    is skipped, with a line in ``warnings``. A file named on its own is read wherever it links to."""
+    to a file outside it is not followed unless ``follow_links`` (a folder shared for ingestion must not reach the
+    rest of the disk): it is skipped, with a line in ``warnings``. A file named on its own is read wherever it
+    links to."""
     found: set[Path] = set()
     for p in paths:
         if p.is_dir():
@@ -75,7 +76,7 @@ def find_files(paths: list[Path], warnings: list[str] | None = None) -> list[Pat
             for f in p.rglob("*"):
                 if not (f.is_file() and f.suffix.lower() in SUFFIXES and not is_not_article(f)):
                     continue
-                if f.is_symlink() and not f.resolve().is_relative_to(root):
+                if not follow_links and f.is_symlink() and not f.resolve().is_relative_to(root):
                     if warnings is not None:
                         warnings.append(f"{f}: a link to a file outside {p}, not followed")
                     continue
