@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from conftest import ROOT, SEEDS, served_app
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_hostile_files import docx_with, looping_pdf
 
 from rag.app.guard import FREE_FAILURES
@@ -244,6 +246,51 @@ def test_a_failed_upload_is_named_not_kept_and_shows_no_server_path(server: Serv
     assert error.startswith(f"{name}: ") and ("page 2 of the PDF cannot be read" in error or "unpacks to" in error)
     assert str(server.index) not in error and "/" not in error.split(":")[0]
     assert not (server.index / "uploads" / name).exists()
+
+
+def test_hostile_uploads_keep_the_server_under_1_gb(server: Server, tmp_path: Path):
+    """Each hostile file beside a good one, uploaded through the API: the good one is ingested, each hostile one
+    refused with its reason, and the server's peak resident memory (VmHWM) stays under 1 GB."""
+    from test_hostile_files import GOOD
+
+    hostile = {"loop.pdf": looping_pdf(), "bomb.docx": docx_with(tmp_path, {"word/media/zeros.bin": 900 << 20}),
+               "parts.docx": docx_with(tmp_path, {f"customXml/p{i}.xml": 1 for i in range(1000)})}
+    for name, raw in hostile.items():
+        files = [("files", (name, raw)), ("files", (f"good_{name}.txt", (SEEDS / GOOD).read_bytes()))]
+        r = server.client.post("/api/documents", files=files, auth=AUTH)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["added"] + body["unchanged"] + len(body["duplicates"]) >= 1
+        assert len(body["warnings"]) == 1 and body["warnings"][0].startswith(f"{name}: ")
+    peak = _server_peak_mb(urlsplit(server.url).port)
+    print(f"hostile uploads: server peak resident memory {peak:.0f} MB")
+    assert peak < 1024
+
+
+def _server_peak_mb(port: int) -> float:
+    """VmHWM of the `rag serve` listening on ``port`` (found by its command line)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes().split(b"\0")
+            if b"serve" in cmd and str(port).encode() in cmd:
+                line = next(x for x in (proc / "status").read_text().splitlines() if x.startswith("VmHWM"))
+                return int(line.split()[1]) / 1024
+        except (OSError, StopIteration):
+            continue
+    pytest.fail(f"no server process for port {port}")
+
+
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(["/api/ask", "/api/search", "/api/brief", "/api/check", "/api/documents"]),
+       st.dictionaries(st.sampled_from(["question", "query", "topic", "text", "k", "mode", "since", "history",
+                                        "method", "strict", "source"]),
+                       st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
+                                 st.text(max_size=30), st.lists(st.text(max_size=5), max_size=3)), max_size=4))
+def test_fuzzed_api_bodies_are_answered_or_one_line_json_4xx(server: Server, path: str, body: dict):
+    r = server.client.post(path, json=body, auth=AUTH)
+    assert r.status_code < 500, (path, body, r.text)
+    if r.status_code >= 400:
+        one_line_error(r, r.status_code)
 
 
 # -- last: password guessing (it locks this client's guesses for a minute) ------------------------------------
