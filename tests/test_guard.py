@@ -203,6 +203,32 @@ def test_one_concurrency_limit_for_the_api(server: Server):
     assert sum(busy) <= wall
 
 
+def test_the_app_and_the_api_share_the_limit(server: Server):
+    """RAG_CONCURRENCY=1 across both doors: questions through the app (Gradio's ask_json) and checks through the
+    API, sent at once, still run one at a time (the in-slot times add up to no more than the wall time)."""
+    from gradio_client import Client
+
+    app = Client(server.url, auth=AUTH, verbose=False, analytics_enabled=False, httpx_kwargs={"timeout": 300})
+    question = "Which newspaper reported that Putin asked Musk to restrict Starlink in Taiwan?"
+
+    def work(i: int) -> float:
+        if i % 2:
+            ans = app.predict(question, api_name="/ask_json")
+            assert "Wall Street Journal" in ans["answer"], ans
+            return ans["timings_ms"]["total"] / 1000
+        r = server.client.post("/api/check", json={"text": CLAIMS}, auth=AUTH)
+        assert r.status_code == 200, r.text
+        return r.json()["timings_ms"]["total"] / 1000
+
+    work(1)
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(6) as pool:
+        busy = list(pool.map(work, range(6)))
+    wall = time.monotonic() - t0
+    print(f"3 app questions and 3 API checks at once with RAG_CONCURRENCY=1: {sum(busy):.2f}s busy in {wall:.2f}s")
+    assert sum(busy) <= wall
+
+
 def test_questions_checks_and_briefings_have_size_caps(server: Server):
     c = server.client
     assert "text" in one_line_error(c.post("/api/check", json={"text": "Musk spoke. " * 20_000}, auth=AUTH), 422)
