@@ -306,12 +306,15 @@ def _server_peak_mb(port: int) -> float:
     pytest.fail(f"no server process for port {port}")
 
 
+_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+                   st.text(max_size=30), st.lists(st.text(max_size=5), max_size=3))
+_FIELDS = st.sampled_from(["question", "query", "topic", "text", "k", "mode", "since", "history", "method", "strict",
+                           "source"])
+
+
 @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(["/api/ask", "/api/search", "/api/brief", "/api/check", "/api/documents"]),
-       st.dictionaries(st.sampled_from(["question", "query", "topic", "text", "k", "mode", "since", "history",
-                                        "method", "strict", "source"]),
-                       st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
-                                 st.text(max_size=30), st.lists(st.text(max_size=5), max_size=3)), max_size=4))
+       st.dictionaries(_FIELDS, _VALUES, max_size=4))
 def test_fuzzed_api_bodies_are_answered_or_one_line_json_4xx(server: Server, path: str, body: dict):
     r = server.client.post(path, json=body, auth=AUTH)
     assert r.status_code < 500, (path, body, r.text)
@@ -330,3 +333,67 @@ def test_wrong_logins_are_slowed_after_repeated_failures(server: Server):
     form = [httpx.post(f"{server.url}/login", data={"username": AUTH[0], "password": f"g{i}"}).status_code
             for i in range(FREE_FAILURES + 2)]
     assert form[:FREE_FAILURES] == [400] * FREE_FAILURES and form[FREE_FAILURES:] == [429, 429]
+
+
+# -- the guard's own logic (no server) --------------------------------------------------------------------------
+def _call(guard_settings: dict, method: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, dict, bytes]:
+    """One request through a Guard around a tiny app that reads the body and sets Gradio's kind of cookie."""
+    import asyncio
+
+    from rag.app.guard import Guard
+    from rag.settings import Settings
+
+    async def app(scope: dict, receive, send) -> None:  # noqa: ANN001
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"set-cookie", b"access-token=t; HttpOnly; Path=/; SameSite=none; Secure"),
+            (b"access-control-allow-origin", b"https://evil.example"), (b"access-control-allow-credentials", b"true")]})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    sent: list[dict] = []
+    chunks = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> dict:
+        return chunks.pop(0) if chunks else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    guard = Guard(app, Settings.from_env().with_overrides(**guard_settings))
+    scope = {"type": "http", "method": method, "path": "/api/ask", "client": ("1.2.3.4", 5),
+             "headers": [(k.encode(), v.encode()) for k, v in headers.items()]}
+    asyncio.run(guard(scope, receive, send))
+    start = sent[0]
+    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, sent[-1].get("body", b"")
+
+
+def test_a_configured_origin_may_call_with_credentials_others_may_not():
+    allowed = {"allowed_origins": "https://intranet.example, https://wiki.example/"}
+    status, headers, _ = _call(allowed, "POST", {"host": "rag:7860", "origin": "https://wiki.example"})
+    assert status == 200 and headers["access-control-allow-origin"] == "https://wiki.example"
+    assert headers["access-control-allow-credentials"] == "true" and "samesite=lax" in headers["set-cookie"].lower()
+    status, headers, _ = _call(allowed, "GET", {"host": "rag:7860", "origin": EVIL})
+    assert status == 200 and "access-control-allow-origin" not in headers  # Gradio's echo removed
+    assert _call(allowed, "POST", {"host": "rag:7860", "origin": EVIL})[0] == 403
+    pre = _call(allowed, "OPTIONS", {"host": "rag:7860", "origin": "https://intranet.example",
+                                     "access-control-request-method": "POST"})
+    assert pre[0] == 204 and pre[1]["access-control-allow-origin"] == "https://intranet.example"
+
+
+@pytest.mark.parametrize("origin, host, same", [("http://127.0.0.1:7860", "127.0.0.1:7860", True),
+                                                ("http://127.0.0.1:7861", "127.0.0.1:7860", False),
+                                                ("https://rag.example", "rag.example", True),
+                                                ("http://rag.example", "rag.example:8080", False),
+                                                ("http://[::1]:7860", "[::1]:7860", True), ("null", "x", False)])
+def test_same_origin_is_scheme_host_and_port(origin: str, host: str, same: bool):
+    from rag.app.guard import same_origin
+
+    assert same_origin(origin, {"host": host}) is same
+
+
+def test_a_body_over_the_limit_is_cut_off_while_it_streams():
+    status, _, body = _call({"max_upload_mb": 0.5}, "POST", {"host": "h"}, b"x" * (2 << 20))
+    assert status == 413 and b"limit" in body
+    assert _call({"max_upload_mb": 0.5}, "POST", {"host": "h", "content-length": str(3 << 20)})[0] == 413
+    assert _call({"max_upload_mb": 0.5}, "POST", {"host": "h"}, b"x" * 1000)[0] == 200

@@ -81,35 +81,48 @@ class Guard:
         return None
 
     async def forward(self, scope: Scope, receive: Receive, send: Send, cors: str | None, login: str | None) -> None:
-        state = {"seen": 0, "over": False, "started": False}
-
-        async def counted() -> Message:
-            if state["over"]:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                state["seen"] += len(message.get("body", b""))
-                if state["seen"] > self.max_body:  # stop here: what the app stores never passes the limit
-                    state["over"] = True
-                    return {"type": "http.disconnect"}
-            return message
+        body = BodyLimit(receive, self.max_body)
+        started = False
 
         async def guarded(message: Message) -> None:
-            if state["over"]:
+            nonlocal started
+            if body.over:  # our 413 goes out instead of whatever the app makes of a "client gone"
                 return
             if message["type"] == "http.response.start":
-                state["started"] = True
+                started = True
                 message = {**message, "headers": response_headers(message.get("headers", []), cors)}
                 self.logins.record(login, scope["path"], message["status"])
             await send(message)
 
         try:
-            await self.app(scope, counted, guarded)
+            await self.app(scope, body.receive, guarded)
         except Exception:
-            if not state["over"]:
+            if not body.over:
                 raise
-        if state["over"] and not state["started"]:
+        if body.over and not started:
             await reply(send, 413, f"the request is over the {self.max_body // (1024 * 1024)} MB limit", {})
+
+
+class BodyLimit:
+    """A request body counted as it streams: past ``limit`` bytes the app is told the client has gone, so it stops
+    reading (and stores nothing more)."""
+
+    def __init__(self, receive: Receive, limit: int) -> None:
+        self._receive = receive
+        self.limit = limit
+        self.seen = 0
+        self.over = False
+
+    async def receive(self) -> Message:
+        if self.over:
+            return {"type": "http.disconnect"}
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.seen += len(message.get("body", b""))
+            if self.seen > self.limit:
+                self.over = True
+                return {"type": "http.disconnect"}
+        return message
 
 
 def allowed_origins(value: str | None) -> frozenset[str]:
