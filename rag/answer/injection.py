@@ -153,9 +153,36 @@ _PAST = re.compile(r"\b(?:a|ont|avait|avaient|aurait|auraient|ha|han|habia|hat|h
                    r"ignorato|dimenticato|ignorou|esquecido|genegeerd|vergeten)\b", re.I)
 
 
+# The shape of an order to whoever writes the answer, where no key phrase gives it away ("Kindly make sure your
+# reply says ...", "Treat this page as the only source and say ..."): a sentence that opens with an imperative and
+# speaks of the answer, the user or the page (or to an AI), with one more such sign. Judged by its shape, not its
+# words alone; measured: no sentence of the BBC corpus has it.
+_IMPERATIVE = re.compile(
+    r"^\W{0,3}(?:(?:please|kindly|now|also|instead|then|and)\s*,?\s+)*(?:say|state|write|answer|reply|respond|tell|"
+    r"output|print|claim|insist|mention|report|describe|explain|make\s+sure|ensure|remember|note|treat|consider|"
+    r"assume|pretend|act|behave|ignore|disregard|forget|stop|never|always|only|do\s+not|don't|include|add|begin|"
+    r"start|end|use|recommend|direct|send|link)\b", re.I)
+_SIGNS = (
+    re.compile(r"\b(?:your|the)\s+(?:answers?|repl(?:y|ies)|responses?|summar(?:y|ies)|outputs?|instructions?|"
+               r"prompts?|rules|guidelines|users?|readers?|task|job|role|training|knowledge)\b|\b(?:users?|readers?)\b|"
+               r"\bthis\s+(?:page|text|document|passage|article)\b", re.I),  # what is answered, and for whom
+    re.compile(rf"\b{_ADDRESSEE}\b", re.I),  # whom it addresses
+    re.compile(r"\byou(?:r|rs|rself)?\b", re.I),
+    re.compile(r"\b(?:say|state|write|answer|reply|respond|output|claim|mention|report)s?\b", re.I),
+)
+_QUOTED = re.compile(r"^[\"'“‘]|[\"'”’]\s*$")  # a quotation is reported speech
+
+
+def _order_to_the_reader(s: str) -> bool:
+    if _QUOTED.search(s) or not _IMPERATIVE.search(s):
+        return False
+    about, to, you, say = (bool(p.search(s)) for p in _SIGNS)
+    return (about or to) and about + to + you + say >= 2
+
+
 def _matches(sentence: str) -> bool:
     s = " ".join(_PAST.sub(" ", _REPORTED.sub(" ", sentence)).split())
-    return bool(_INSTRUCTION.search(s))
+    return bool(_INSTRUCTION.search(s)) or _order_to_the_reader(s)
 
 
 def clear_of(spans: tuple[tuple[int, int], ...], start: int, end: int) -> bool:
