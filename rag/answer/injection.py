@@ -13,8 +13,10 @@ The patterns look for the *form* of an instruction to a machine (a chat role lab
 came before, rules or modes, an order to answer with given words, a message addressed to an assistant), in
 English and in the languages injections are commonly written in (French, Spanish, German, Italian, Portuguese,
 Dutch), not for topics: a news story *about* prompt injection ("researchers told the chatbot to ignore its
-rules") reports it in the past tense and is not matched. `tests/test_injection.py` holds the regression set and
-checks that no sentence of the BBC corpus is flagged.
+rules") reports it in the past tense and is not matched. Where no key phrase gives an order away, its shape does
+(``_order_to_the_reader``: an imperative opening that speaks of the answer, the user or the page). An order a line
+break cuts in two is read whole, and what an instruction's colon introduces is part of it.
+`tests/test_injection.py` holds the regression set and checks that no sentence of the BBC corpus is flagged.
 """
 
 from __future__ import annotations
