@@ -43,6 +43,10 @@ class SettingsError(RagError, ValueError):
     """A setting (environment variable or flag) with a value it does not allow."""
 
 
+class Busy(RagError):
+    """Every slot for work (``RAG_CONCURRENCY``) stayed taken for longer than a request may wait."""
+
+
 class StoreError(RagError):
     """The index cannot be used: missing, damaged, or its server unreachable."""
 

@@ -31,8 +31,10 @@ def _setting(default: Any, description: str, *, env: str | None = None, flag: st
 class Settings(BaseSettings):
     """Every knob of the product. Build with :meth:`from_env`, then :meth:`with_overrides` for flags."""
 
+    # allow_inf_nan=False: "inf" and "nan" parse as floats but are no size, time or threshold (an infinite upload
+    # limit passed validation and then killed `rag serve`).
     model_config = SettingsConfigDict(env_prefix="RAG_", env_ignore_empty=True, extra="forbid", frozen=True,
-                                      populate_by_name=True, validate_default=False)
+                                      populate_by_name=True, validate_default=False, allow_inf_nan=False)
 
     index_dir: Path = _setting(Path("index"), "where the index lives", flag="--index", shown="`index`")
     k: int = _setting(8, "passages retrieved per question", flag="--k", ge=1, le=200)
@@ -65,8 +67,11 @@ class Settings(BaseSettings):
     auth: str | None = _setting(None, "`user:password`: the web app asks for this login", secret=True,
                                 pattern=r"^[^:]+:.+$")
     max_upload_mb: float = _setting(10.0, "largest file the web app accepts for ingestion", shown="10", gt=0)
-    concurrency: int = _setting(4, "web requests answered at once, so one long answer does not block other users",
-                                ge=1)
+    concurrency: int = _setting(4, "questions, briefings, checks and ingests the app and its API run at once "
+                                   "(together); more wait their turn", ge=1)
+    allowed_origins: str | None = _setting(None, "other sites (`https://intranet.example`, comma-separated) whose "
+                                                 "pages may call the app and its API from a browser; unset: only "
+                                                 "the app's own pages")
     llm_base_url: str | None = _setting(None, "an OpenAI-compatible model server for generated answers (unset: "
                                               "api.openai.com when `OPENAI_API_KEY` is set)")
     llm_model: str | None = _setting(None, "the model to ask (unset: the first model the server lists; gpt-4o-mini "
@@ -92,6 +97,8 @@ class Settings(BaseSettings):
     @classmethod
     def from_env(cls) -> Settings:
         """The settings of this process's environment; a bad value raises :class:`SettingsError`."""
+        if os.environ.get("RAG_AUTH") == "":  # "empty means unset" would serve with no login, unannounced
+            raise SettingsError("RAG_AUTH is empty", "unset it to serve without a login, or set user:password")
         return cls._validated({}, {})
 
     def with_overrides(self, **overrides: object) -> Settings:

@@ -22,7 +22,8 @@ KNOWN = {"RAG_INDEX_DIR", "RAG_K", "RAG_CHUNK_TOKENS", "RAG_CANDIDATES", "RAG_RR
          "RAG_CACHE_DIR",
          "RAG_SENTENCE_VECTORS", "RAG_LLM_BASE_URL", "RAG_LLM_MODEL", "OPENAI_API_KEY", "RAG_LLM_TIMEOUT",
          "RAG_LLM_MAX_TOKENS", "RAG_LLM_TEMPERATURE", "RAG_SUPPORT_THRESHOLD", "RAG_HOST", "RAG_PORT", "RAG_AUTH",
-         "RAG_MAX_UPLOAD_MB", "RAG_CONCURRENCY", "RAG_CHROMA_URL", "RAG_CHROMA_TOKEN", "RAG_CHROMA_COLLECTION",
+         "RAG_MAX_UPLOAD_MB", "RAG_CONCURRENCY", "RAG_ALLOWED_ORIGINS", "RAG_CHROMA_URL", "RAG_CHROMA_TOKEN",
+         "RAG_CHROMA_COLLECTION",
          "RAG_DEBUG"}
 
 
@@ -87,6 +88,23 @@ def test_auth_is_validated_and_parsed(monkeypatch: pytest.MonkeyPatch):
     with pytest.raises(SettingsError, match="^RAG_AUTH must be user:password$"):
         Settings.from_env()
     assert parse_auth("ann:pa:ss") == ("ann", "pa:ss") and parse_auth(None) is None
+
+
+@pytest.mark.parametrize("var", ["RAG_MAX_UPLOAD_MB", "RAG_LLM_TIMEOUT", "RAG_SUPPORT_THRESHOLD",
+                                 "RAG_ANSWER_THRESHOLD", "RAG_LLM_TEMPERATURE"])
+@pytest.mark.parametrize("value", ["inf", "nan", "-inf"])
+def test_infinite_and_nan_numbers_are_rejected(monkeypatch: pytest.MonkeyPatch, var: str, value: str):
+    monkeypatch.setenv(var, value)
+    with pytest.raises(SettingsError, match=f"^{var}='{value}' is not valid: use a number"):
+        Settings.from_env()
+
+
+def test_an_empty_login_is_an_error_not_an_open_server(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("RAG_AUTH", "")
+    with pytest.raises(SettingsError, match="^RAG_AUTH is empty"):
+        Settings.from_env()
+    p = rag("serve", "--port", "0", env={"RAG_AUTH": ""})
+    assert p.returncode == 1 and p.stderr.startswith("rag: error: RAG_AUTH is empty") and "Traceback" not in p.stderr
 
 
 def test_cli_bad_setting_is_one_line_naming_it():

@@ -91,10 +91,12 @@ def test_sources_show_the_selected_answer_group():
 def test_markdown_export_has_footnotes_with_quote_and_source():
     turns = [Turn("Who <i>?", cited_answer()), Turn("Nothing?", Answer("Nothing?", REFUSAL, "extractive", True))]
     md = conversation_markdown(turns)
-    assert "## 1. Who <i>?" in md
-    assert "The <b>quoted</b> claim & more.[^1-1]" in md
-    assert "[^1-1]: “The <b>quoted</b> claim & more.” — <script>alert(1)</script>Title, 2024-10-25, " \
-           "`seeds/x.txt` [" in md
+    # Article text is untrusted: a Markdown viewer renders raw HTML, so the export escapes it (shown, inert).
+    assert "## 1. Who &lt;i&gt;?" in md
+    assert "The &lt;b&gt;quoted&lt;/b&gt; claim &amp; more.[^1-1]" in md
+    assert "[^1-1]: “The &lt;b&gt;quoted&lt;/b&gt; claim &amp; more.” — &lt;script&gt;alert(1)&lt;/script&gt;Title, " \
+           "2024-10-25, `seeds/x.txt` [" in md
+    assert "<b>" not in md and "<script>" not in md
     assert f"*{REFUSAL}*" in md
 
 
@@ -142,6 +144,7 @@ def test_ask_json_api_answers_a_bad_question_with_one_line(app_server, tmp_path:
     client = Client(url, verbose=False, analytics_enabled=False, httpx_kwargs={"timeout": 300})
     for question in ("", "\x00\x00", "   "):
         assert client.predict(question, api_name="/ask_json") == {"error": "the question is empty"}
+    assert client.predict(5, api_name="/ask_json") == {"error": "the question must be text, not int"}
     ok = client.predict("Which newspaper reported that Putin asked Musk to restrict Starlink in Taiwan?",
                         api_name="/ask_json")
     assert "Wall Street Journal" in ok["answer"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answer.components import Components
-from rag.answer.injection import is_instruction
+from rag.answer.injection import clear_of, instruction_spans, is_instruction
 from rag.answer.judge_features import answer_features
 from rag.answer.question_kinds import answer_type, has_answer_of_type
 from rag.answer.questions import check_question
@@ -67,10 +67,11 @@ def score_sentences(question: str, hits: list[Hit], embedder: Embedder, lex: Lex
     seen: set[str] = set()
     for h in hits:
         ctx = set(terms(f"{h.title or ''} {h.text}"))
+        blocked = instruction_spans(h.text)  # the passage as a whole: what an instruction's colon introduces
         for i, (a, b) in enumerate(sentence_spans(h.text)):
             s = h.text[a:b]
             key = normalize(s)
-            if is_statement(s) and key not in seen:
+            if is_statement(s) and clear_of(blocked, a, b) and key not in seen:
                 seen.add(key)
                 spans.append((h, h.start + a, h.start + b, s, ctx, i))
     if not spans:
@@ -139,9 +140,12 @@ def is_statement(sentence: str) -> bool:
 
 def next_sentence(c: Candidate, doc_text: str) -> Candidate | None:
     """The sentence after ``c`` in its article: answers often continue there ("This was reported by ...")."""
+    # Its paragraph (at most 2,000 characters back): an instruction before it may introduce the next sentence.
+    lo = max(doc_text.rfind("\n\n", 0, c.start) + 1, c.start - 2000, 0)
+    blocked = tuple((lo + x, lo + y) for x, y in instruction_spans(doc_text[lo:min(len(doc_text), c.end + 1000)]))
     for na, nb in sentence_spans(doc_text, c.end, min(len(doc_text), c.end + 1000))[:2]:
         text = doc_text[na:nb]
-        if is_statement(text):
+        if is_statement(text) and clear_of(blocked, na, nb):
             return Candidate(c.hit, na, nb, text, c.score, frozenset())
     return None
 

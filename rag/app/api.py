@@ -14,7 +14,7 @@ import secrets
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -23,7 +23,8 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from rag.app.engine import Engine
-from rag.errors import NotFound, RagError, StoreError, error_line
+from rag.errors import Busy, NotFound, RagError, StoreError, error_line
+from rag.reports.grounding import MAX_TEXT_CHARS
 from rag.settings import Settings
 
 Mode = Literal["auto", "extractive", "llm"]
@@ -43,26 +44,31 @@ class Filtered(BaseModel):
     source: str | None = Field(None, description="only articles whose path contains this text or matches this glob")
 
 
+MAX_QUESTION = 10_000  # characters; the pipeline reads the first MAX_QUESTION_CHARS of a question
+MAX_TURNS, MAX_TURN = 50, 20_000
+Turn = tuple[Annotated[str, Field(max_length=MAX_TURN)], Annotated[str, Field(max_length=MAX_TURN)]]
+
+
 class AskBody(Filtered):
-    question: str = Field(..., description="the question")
+    question: str = Field(..., description="the question", max_length=MAX_QUESTION)
     mode: Mode = "auto"
     strict: bool = Field(False, description="drop generated sentences their citations do not support")
-    history: list[tuple[str, str]] = Field(default_factory=list,
-                                           description="earlier [question, answer] turns of a conversation")
+    history: list[Turn] = Field(default_factory=list, max_length=MAX_TURNS,
+                                description="earlier [question, answer] turns of a conversation")
 
 
 class SearchBody(Filtered):
-    query: str
+    query: str = Field(..., max_length=MAX_QUESTION)
     method: Literal["hybrid", "dense", "bm25"] = "hybrid"
 
 
 class BriefBody(Filtered):
-    topic: str
+    topic: str = Field(..., max_length=MAX_QUESTION)
     mode: Mode = "auto"
 
 
 class CheckBody(BaseModel):
-    text: str = Field(..., description="the text to check: each sentence is a claim")
+    text: str = Field(..., description="the text to check: each sentence is a claim", max_length=MAX_TEXT_CHARS)
 
 
 def build_api(engine: Engine, settings: Settings, cookie_user: CookieUser | None = None) -> FastAPI:
@@ -178,12 +184,14 @@ def _errors(api: FastAPI) -> None:
     from rag.store.index import NoIndex
 
     def reply(status: int, message: str) -> JSONResponse:
-        headers = {"WWW-Authenticate": 'Basic realm="citable"'} if status == 401 else None
-        return JSONResponse({"error": " ".join(message.split())}, status_code=status, headers=headers)
+        return JSONResponse({"error": " ".join(message.split())}, status_code=status)
 
     @api.exception_handler(ApiError)
-    def _api(_: Request, e: ApiError) -> JSONResponse:
-        return reply(e.status, str(e))
+    def _api(request: Request, e: ApiError) -> JSONResponse:
+        r = reply(e.status, str(e))
+        if e.status == 401 and not is_browser(request):  # a browser would prompt, then send the password anywhere
+            r.headers["WWW-Authenticate"] = 'Basic realm="citable"'
+        return r
 
     @api.exception_handler(RequestValidationError)
     def _invalid(_: Request, e: RequestValidationError) -> JSONResponse:
@@ -211,9 +219,22 @@ def _errors(api: FastAPI) -> None:
     def _store(_: Request, e: StoreError) -> JSONResponse:  # the index is missing a part, damaged or unreachable
         return reply(503, error_line(e))
 
+    @api.exception_handler(Busy)
+    def _busy(_: Request, e: Busy) -> JSONResponse:
+        return reply(503, error_line(e))
+
     @api.exception_handler(RagError)
-    def _bad(_: Request, e: RagError) -> JSONResponse:  # the caller's mistake; anything else is a 500 (our bug)
+    def _bad(_: Request, e: RagError) -> JSONResponse:  # the caller's mistake
         return reply(400, error_line(e))
+
+    @api.exception_handler(Exception)
+    def _bug(_: Request, e: Exception) -> JSONResponse:  # our bug: still one line of JSON
+        return reply(500, error_line(e))
+
+
+def is_browser(request: Request) -> bool:
+    """A request a browser sent: it carries a cookie or the Sec-Fetch headers browsers add."""
+    return bool(request.headers.get("cookie") or request.headers.get("sec-fetch-mode"))
 
 
 def _filters(body: Filtered) -> Any:
@@ -243,24 +264,31 @@ def _catalog_docs(engine: Engine) -> list:
 
 
 def _ingest_uploads(engine: Engine, settings: Settings, files: list[UploadFile], folder: Path) -> dict:
-    """Uploads are checked like the app's (type, size), stored under INDEX/uploads/ and ingested."""
-    from rag.app.uploads import check_uploads, store_uploads
+    """Uploads are checked like the app's (type, size), stored under INDEX/uploads/ and ingested; when none of
+    them could be ingested, the reply is a 422 with each file's reason."""
+    from rag.app.uploads import check_uploads, ingest_uploads
 
     with tempfile.TemporaryDirectory() as tmp:
-        paths = []
-        limit = int(settings.max_upload_mb * 1024 * 1024)
-        for f in files:
-            path = Path(tmp) / (Path(f.filename or "upload.txt").name or "upload.txt")
-            size = 0
-            with path.open("wb") as out:
-                while chunk := f.file.read(1 << 20):
-                    size += len(chunk)
-                    if size > limit:  # stop reading: the limit is the point
-                        raise ApiError(413, f"{path.name}: over the {settings.max_upload_mb:g} MB upload limit")
-                    out.write(chunk)
-            paths.append(str(path))
+        paths = [_received(f, Path(tmp), settings.max_upload_mb) for f in files]
         ok, errors = check_uploads(paths, settings.max_upload_mb)
         if not ok:
             raise ApiError(413 if any("limit" in e for e in errors) else 415, "; ".join(errors))
-        report = engine.ingest(store_uploads(ok, folder))
+        report = ingest_uploads(engine, ok, folder)
+    if report.warnings and not (report.added or report.updated or report.unchanged):
+        raise ApiError(422, "; ".join(report.warnings + errors))
     return {**report.to_dict(), "rejected": errors}
+
+
+def _received(f: UploadFile, folder: Path, max_mb: float) -> str:
+    """One uploaded file written to ``folder`` under a safe name, read no further than the limit."""
+    from rag.app.uploads import upload_name
+
+    path = folder / upload_name(f.filename or "upload.txt")
+    limit, size = int(max_mb * 1024 * 1024), 0
+    with path.open("wb") as out:
+        while chunk := f.file.read(1 << 20):
+            size += len(chunk)
+            if size > limit:  # stop reading: the limit is the point
+                raise ApiError(413, f"{path.name}: over the {max_mb:g} MB upload limit")
+            out.write(chunk)
+    return str(path)

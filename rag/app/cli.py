@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
     ing.add_argument("--chunk-tokens", type=_positive, help="passage size in word pieces (default 160)")
     ing.add_argument("--json", action="store_true", help="print the report as JSON")
+    ing.add_argument("--follow-links", action="store_true",
+                     help="also read links inside a folder that point outside it (skipped by default)")
 
     def filters(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--k", type=_positive, help="passages to retrieve (env RAG_K, default 8)")
@@ -199,7 +201,7 @@ def _ingest(engine, args) -> int:  # noqa: ANN001
     for p in args.paths:
         if not p.exists():
             raise FileNotFoundError(f"no such file or folder: {p}")
-    report = engine.ingest(args.paths, prune=args.prune, progress=tqdm_progress())
+    report = engine.ingest(args.paths, prune=args.prune, progress=tqdm_progress(), follow_links=args.follow_links)
     from rag.paths import shown_name
 
     for w in report.warnings:

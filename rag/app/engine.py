@@ -6,6 +6,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rag.answer.chat import History
@@ -16,7 +17,7 @@ from rag.answer.llm import check_mode
 from rag.answer.questions import check_question
 from rag.answer.results import Answer, Event
 from rag.answer.retrieve import Filters, Hit, Retriever
-from rag.errors import NotFound, error_line, is_users
+from rag.errors import Busy, NotFound, error_line, is_users
 from rag.ingest.documents import doc_id_for
 from rag.ingest.embed import Embedder, get_embedder
 from rag.ingest.readers import document_view
@@ -29,9 +30,12 @@ from rag.store.health import dense_warning
 from rag.store.index import Index, NoIndex, damaged
 from rag.store.ingestion import IngestReport, Progress, ingest, remove_documents
 
+SLOT_WAIT_S = 300  # a request waits this long for a slot, then is told the server is busy
+
 
 class Engine:
-    """Loads the model and the index lazily and once; safe to share between threads."""
+    """Loads the model and the index lazily and once; safe to share between threads. Questions, briefings, checks,
+    searches and ingests run at most ``settings.concurrency`` at once, whoever asks (the app, its API, both)."""
 
     def __init__(self, settings: Settings, judge: Judge | None = None, embedder: Embedder | None = None,
                  index: Index | None = None) -> None:
@@ -40,6 +44,18 @@ class Engine:
         self._embedder = embedder  # None: loaded on first use, as is the index
         self._index = index
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(settings.concurrency)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """One of the ``RAG_CONCURRENCY`` slots for work, held while the work runs."""
+        if not self._slots.acquire(timeout=SLOT_WAIT_S):
+            raise Busy(f"the server is busy: {self.settings.concurrency} requests are running",
+                       "try again in a minute")
+        try:
+            yield
+        finally:
+            self._slots.release()
 
     @property
     def embedder(self) -> Embedder:
@@ -84,16 +100,21 @@ class Engine:
         return Components(self.settings, index.catalog, self.retriever(), self.embedder, index.lexical(), self.judge)
 
     # -- commands --------------------------------------------------------------------------------------
-    def ingest(self, paths: list[Path], prune: bool = False, progress: Progress | None = None) -> IngestReport:
-        return ingest(paths, self.settings, self.embedder, prune=prune, progress=progress,
-                      index=self.index(create=True))
+    def ingest(self, paths: list[Path], prune: bool = False, progress: Progress | None = None,
+               follow_links: bool = False) -> IngestReport:
+        """``follow_links``: also read links inside a folder that point outside it (skipped with a warning)."""
+        with self.slot():
+            return ingest(paths, self.settings, self.embedder, prune=prune, progress=progress,
+                          index=self.index(create=True), follow_links=follow_links)
 
     def remove(self, doc_ids: list[str]) -> None:
         remove_documents(self.index(), doc_ids)
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                method: str = "hybrid") -> list[Hit]:
-        return self.retriever().search(check_question(query), k, filters, method)
+        query = check_question(query)
+        with self.slot():
+            return self.retriever().search(query, k, filters, method)
 
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None, mode: str = "auto",
             history: History | None = None, strict: bool = False) -> Answer:
@@ -116,11 +137,12 @@ class Engine:
         streams the model's tokens, then verifies every sentence; any failure answers extractively instead,
         with ``answer.llm.fallback_reason`` saying why."""
         check_question(question), check_mode(mode)  # a bad request fails before the model and the index load
-        for event in answer_stream(self.components(), question, k, filters, mode, history, strict):
-            if event.kind == "answer" and event.answer is not None:
-                event.answer.warnings = self.warnings()
-                event.answer.notes = self.filter_notes(filters)
-            yield event
+        with self.slot():
+            for event in answer_stream(self.components(), question, k, filters, mode, history, strict):
+                if event.kind == "answer" and event.answer is not None:
+                    event.answer.warnings = self.warnings()
+                    event.answer.notes = self.filter_notes(filters)
+                yield event
 
     def warnings(self) -> list[str]:
         """What degrades answers now: vectors missing from the vector store (rag/store/health.py; counts only)."""
@@ -146,12 +168,14 @@ class Engine:
         """A cited briefing on ``topic`` (rag/reports/brief.py): a ``Briefing`` with sections, citations, Markdown.
         ``mode`` as in ``ask``: with a model, its summary is verified sentence by sentence."""
         check_question(topic), check_mode(mode)
-        return build_briefing(self.components(), topic, k, filters, mode)
+        with self.slot():
+            return build_briefing(self.components(), topic, k, filters, mode)
 
     def check(self, text: str, k: int | None = None, filters: Filters | None = None) -> CheckReport:
         """Each sentence of ``text`` labelled supported / contradicted / not_found (rag/reports/grounding.py)."""
-        claims_in(text)  # a text without sentences fails before the model and the index load
-        return check_text(self.components(), text, k, filters)
+        claims_in(text)  # a text without sentences (or too long) fails before the model and the index load
+        with self.slot():
+            return check_text(self.components(), text, k, filters)
 
     def canonical_text(self, source: str) -> str:
         """The canonical text of an ingested document, by its shown or absolute path."""
@@ -160,6 +184,8 @@ class Engine:
     def document(self, source: str) -> dict:
         """A document's canonical text and metadata (what ``rag show`` prints): ``source`` is its path (as shown
         or absolute), its id, or a path fragment or glob that matches exactly one document."""
+        if "\0" in source or len(source) > 4096:  # no path holds these; resolving one would fail
+            raise NotFound("no ingested document has that name (a NUL character, or over 4096 characters)")
         catalog = self.index().catalog
         info = catalog.doc(doc_id_for(str(Path(source).resolve()))) or catalog.doc(source.strip())
         if info is None:

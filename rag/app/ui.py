@@ -22,9 +22,10 @@ from rag.answer.results import Answer
 from rag.answer.retrieve import Filters
 from rag.app.engine import Engine, shown_error
 from rag.app.ui_cards import render_cards
-from rag.app.uploads import UPLOAD_TYPES, check_uploads, store_uploads
+from rag.app.uploads import UPLOAD_TYPES, check_uploads, ingest_uploads
 from rag.errors import BadInput
 from rag.paths import shown_name
+from rag.reports.markdown import md_text
 from rag.settings import Settings, parse_auth
 
 MARKER = re.compile(r"\s*\[(\d+)\]")
@@ -168,31 +169,27 @@ def conversation_markdown(turns: list[Turn], when: datetime | None = None) -> st
     when = when or datetime.now()
     out = ["# citable conversation", "", f"Exported {when:%Y-%m-%d %H:%M}.", ""]
     for i, t in enumerate(turns, 1):
-        out += [f"## {i}. {_one_line(t.question)}", ""]
+        out += [f"## {i}. {md_text(t.question)}", ""]
         ans = t.answer
         if ans is None:
-            out += [f"*Error: {_one_line(t.error or '')}*", ""]
+            out += [f"*Error: {md_text(t.error or '')}*", ""]
             continue
         if ans.refused:
             out += [f"*{ans.answer}*", ""]
             continue
         sentences = []
         for s in ans.sentences or []:
-            text = MARKER.sub("", s.text).strip()
+            text = md_text(MARKER.sub("", s.text))
             notes = "".join(f"[^{i}-{n}]" for n in s.citations)
             sentences.append(text + notes + ("" if s.supported and s.citations else " *(unsupported)*"))
-        body = " ".join(sentences) if sentences else MARKER.sub(rf"[^{i}-\1]", ans.answer)
+        body = " ".join(sentences) if sentences else MARKER.sub(rf"[^{i}-\1]", md_text(ans.answer))
         out += [body, ""]
         for c in ans.citations:
-            quote = " ".join(c.quote.split())
-            out.append(f"[^{i}-{c.n}]: “{quote}” — {c.title or '(untitled)'}, {c.date or 'undated'}, "
+            title = md_text(c.title or "(untitled)")
+            out.append(f"[^{i}-{c.n}]: “{md_text(c.quote)}” — {title}, {c.date or 'undated'}, "
                        f"`{shown_name(c.source)}` {html.escape(c.location)}")
         out.append("")
     return "\n".join(out)
-
-
-def _one_line(s: str) -> str:
-    return " ".join(s.split())
 
 
 def write_docx_export(turns: list[Turn], folder: Path) -> str | None:
@@ -438,8 +435,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
             return gr.skip(), gr.skip(), corpus_error("; ".join(errors)), None
         try:
             progress(0, desc="Ingesting")
-            report = engine.ingest(store_uploads(ok, uploads),
-                                   progress=lambda done, total: progress((done, total), desc="Embedding passages"))
+            report = ingest_uploads(engine, ok, uploads,
+                                    progress=lambda done, total: progress((done, total), desc="Embedding passages"))
         except Exception as e:  # noqa: BLE001 - one line for the user; the index is left as it was
             return gr.skip(), gr.skip(), corpus_error(f"Could not ingest: {shown_error(e, settings)}"), gr.skip()
         lines = [f"Ingested: {report.summary()}"] + [f"Skipped {w}" for w in report.warnings + errors]
@@ -550,7 +547,9 @@ def serve(settings: Settings) -> None:
     app = build_app(settings, engine)
     app.queue(default_concurrency_limit=max(1, settings.concurrency))
     server_app, _, _ = app.launch(**kwargs, prevent_thread_lock=True)
+    from rag.app import guard
     from rag.app.api import mount_api
 
     mount_api(server_app, engine, settings)  # the HTTP API on the same server, behind the same login
+    guard.install(server_app, settings)  # cross-site refusal, SameSite=Lax, bounded bodies, slowed wrong logins
     app.block_thread()

@@ -64,13 +64,23 @@ def is_not_article(path: Path) -> bool:
     return bool(_NOT_ARTICLES.match(path.name))
 
 
-def find_files(paths: list[Path]) -> list[Path]:
-    """Article files under the given paths (folders recursively), sorted, without duplicates."""
+def find_files(paths: list[Path], warnings: list[str] | None = None, follow_links: bool = False) -> list[Path]:
+    """Article files under the given paths (folders recursively), sorted, without duplicates. A link inside a folder
+    to a file outside it is not followed unless ``follow_links`` (a folder shared for ingestion must not reach the
+    rest of the disk): it is skipped, with a line in ``warnings``. A file named on its own is read wherever it
+    links to."""
     found: set[Path] = set()
     for p in paths:
         if p.is_dir():
-            found.update(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
-                         and not is_not_article(f))
+            root = p.resolve()
+            for f in p.rglob("*"):
+                if not (f.is_file() and f.suffix.lower() in SUFFIXES and not is_not_article(f)):
+                    continue
+                if not follow_links and f.is_symlink() and not f.resolve().is_relative_to(root):
+                    if warnings is not None:
+                        warnings.append(f"{f}: a link to a file outside {p}, not followed")
+                    continue
+                found.add(f)
         elif p.is_file():
             found.add(p)
         else:
@@ -129,10 +139,13 @@ def _decode(raw: bytes) -> str:
 
 
 def _read_binary(suffix: str, raw: bytes) -> readers.Parsed:
+    kind = "PDF" if suffix == ".pdf" else "Word file"
     try:
         return readers.read_pdf(raw) if suffix == ".pdf" else readers.read_docx(raw)
     except readers.ReadError as e:
         raise BadFile(str(e)) from None
+    except Exception as e:  # noqa: BLE001 - a parser's failure on a hostile file: a warning, never a stopped folder
+        raise BadFile(f"not a readable {kind} ({type(e).__name__}: {' '.join(str(e).split())[:120]})") from None
 
 
 def _read_page(markup: str) -> tuple[str, str | None, str | None, str | None]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,18 +114,31 @@ def read_pdf(raw: bytes) -> Parsed:
     except pdfium.PdfiumError as e:
         raise ReadError(f"not a readable PDF ({e})") from None
     try:
-        pages = []
-        for i in range(len(pdf)):
-            page = pdf[i]
-            textpage = page.get_textpage()
-            pages.append(unwrap_lines(textpage.get_text_range()))
-            textpage.close()
-            page.close()
+        pages = [_pdf_page_text(pdf, i) for i in range(len(pdf))]
         meta = pdf.get_metadata_dict(skip_empty=True)
     finally:
         pdf.close()
     text = PAGE_BREAK.join(pages)
     return Parsed(text, _one_line(meta.get("Title")), _one_line(meta.get("Author")))
+
+
+def _pdf_page_text(pdf: Any, i: int) -> str:
+    """One page's text; a page that cannot be loaded or read (a page tree that loops, a broken content stream) is a
+    ReadError naming the page: the file is skipped with a warning, the rest of the folder is ingested."""
+    import pypdfium2 as pdfium
+
+    try:
+        page = pdf[i]
+        try:
+            textpage = page.get_textpage()
+            text = textpage.get_text_range()
+            textpage.close()
+        finally:
+            page.close()
+    except (pdfium.PdfiumError, ValueError, OSError) as e:
+        raise ReadError(f"page {i + 1} of the PDF cannot be read ({' '.join(str(e).split()) or type(e).__name__})") \
+            from None
+    return unwrap_lines(text)
 
 
 def unwrap_lines(page: str) -> str:
@@ -148,10 +162,32 @@ def unwrap_lines(page: str) -> str:
 
 
 # -- Word --------------------------------------------------------------------------------------------------
+MAX_ZIP_ENTRIES = 1000  # a Word file has a few dozen parts
+MAX_UNZIPPED_MB = 64  # a Word article unpacks to a few MB (its XML and pictures)
+
+
+def check_zip(raw: bytes, kind: str) -> None:
+    """A zip-based file's parts counted and their sizes summed before anything is decompressed, so a zip bomb is
+    refused at the cost of reading its directory. The sizes the directory declares bound what reading costs:
+    Python's zipfile never inflates a part beyond its declared size (and a part that lies fails its CRC)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            parts = z.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as e:
+        raise ReadError(f"not a readable {kind} ({' '.join(str(e).split())})") from None
+    if len(parts) > MAX_ZIP_ENTRIES:
+        raise ReadError(f"not a readable {kind}: {len(parts)} parts inside (more than {MAX_ZIP_ENTRIES})")
+    unpacked = sum(p.file_size for p in parts)
+    if unpacked > MAX_UNZIPPED_MB * 1024 * 1024:
+        raise ReadError(f"not a readable {kind}: it unpacks to {unpacked // (1024 * 1024)} MB (more than "
+                        f"{MAX_UNZIPPED_MB} MB)")
+
+
 def read_docx(raw: bytes) -> Parsed:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    check_zip(raw, "Word file")
     try:
         document = docx.Document(io.BytesIO(raw))
     except (PackageNotFoundError, KeyError, ValueError) as e:

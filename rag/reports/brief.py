@@ -21,6 +21,7 @@ import numpy as np
 
 from rag.answer.components import Components
 from rag.answer.extractive import is_statement
+from rag.answer.injection import clear_of, instruction_spans
 from rag.answer.llm import check_mode
 from rag.answer.questions import check_question
 from rag.answer.results import Citation
@@ -164,9 +165,10 @@ def _sentences(parts: Components, topic: str, hits: list[Hit]) -> list[Sent]:
 def _statements(hits: list[Hit], seen: set[str]) -> list[tuple[Hit, int, int, str]]:
     out = []
     for h in hits:
+        blocked = instruction_spans(h.text)  # the passage as a whole: what an instruction's colon introduces
         for a, b in sentence_spans(h.text):
             s = h.text[a:b]
-            if is_statement(s) and normalize(s) not in seen:
+            if is_statement(s) and clear_of(blocked, a, b) and normalize(s) not in seen:
                 seen.add(normalize(s))
                 out.append((h, h.start + a, h.start + b, s))
     return out

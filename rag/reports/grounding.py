@@ -25,6 +25,7 @@ from rag.text import sentence_spans, terms
 
 MIN_WORDS = 3  # shorter lines (headings, list labels) are not claims
 MAX_CLAIMS = 200
+MAX_TEXT_CHARS = 100_000  # about 15,000 words: the first MAX_CLAIMS sentences of any text fit many times over
 SAME_THING_COVERAGE = 0.5  # share of the claim's other content words the evidence must hold to be "the same thing"
 # Similar meaning is not enough to call a claim supported: the quote must also hold a good share of its words
 # (the embedding model scores "Putin gave Musk a medal" close to any sentence about Putin and Musk).
@@ -53,7 +54,10 @@ def split_claims(text: str) -> list[Claim]:
 
 
 def claims_in(text: str) -> list[Claim]:
-    """The claims of a text; none is a :class:`BadInput`."""
+    """The claims of a text; none, or a text too long to check, is a :class:`BadInput`."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise BadInput(f"the text is too long to check ({len(text):,} characters; at most {MAX_TEXT_CHARS:,})",
+                       f"check it in parts (each sentence is a claim; at most {MAX_CLAIMS} are checked)")
     claims = split_claims(text)
     if not claims:
         raise BadInput("the text has no sentences to check")

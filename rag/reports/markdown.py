@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import html
+
 from rag.paths import shown_name
 from rag.reports.report_types import Briefing, CheckReport, Item
 
 _LABEL = {"supported": "✅ supported", "contradicted": "❌ contradicted", "not_found": "❔ not found"}
 
 
-def _one(s: str) -> str:
-    return " ".join(s.split())
+def md_text(s: str) -> str:
+    """Article text in a Markdown export: one line, HTML escaped (a Markdown viewer renders raw HTML, and article
+    text is untrusted: ``<script>`` or ``<img onerror>`` copied from a page must stay text)."""
+    return html.escape(" ".join(s.split()), quote=False)
+
+
+_one = md_text
 
 
 def _cell(s: str) -> str:
@@ -49,7 +56,7 @@ def briefing_markdown(b: Briefing) -> str:
     out += ["", "## Open questions", "", *_bullets(b.open_questions, "None found."), ""]
     out += ["## Sources", ""]
     for c in b.citations:
-        out.append(f"[{c.n}] “{_one(c.quote)}” — {c.title or '(untitled)'}, {c.date or 'undated'}, "
+        out.append(f"[{c.n}] “{_one(c.quote)}” — {_one(c.title or '(untitled)')}, {c.date or 'undated'}, "
                    f"`{shown_name(c.source)}` {c.location}")
     return "\n".join(out) + "\n"
 

@@ -140,7 +140,8 @@ class CheckReport:
 
     def to_dict(self) -> dict:
         return {"claims": [c.to_dict() for c in self.claims], "supported_share": round(self.supported_share, 4),
-                "counts": {label: sum(c.label == label for c in self.claims) for label in LABELS}}
+                "counts": {label: sum(c.label == label for c in self.claims) for label in LABELS},
+                "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()}}
 
     def summary(self) -> str:
         n = len(self.claims)

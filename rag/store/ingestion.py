@@ -62,10 +62,10 @@ class IngestReport:
 
 
 def ingest(paths: list[Path], settings: Settings, embedder: Embedder, prune: bool = False,
-           progress: Progress | None = None, index: Index | None = None) -> IngestReport:
+           progress: Progress | None = None, index: Index | None = None, follow_links: bool = False) -> IngestReport:
     t0 = time.perf_counter()
     report = IngestReport()
-    files = find_files(paths)
+    files = find_files(paths, report.warnings, follow_links)
     index = index or Index(settings, create=True)
     with index.writer():
         index.refresh(force=True)  # server mode: start from the shared catalog, not this host's copy
