@@ -29,6 +29,7 @@ from rag.answer.asked import TYPE_FEATURES, asked, new_spans, spans, type_featur
     ("What caused the power cut?", "reason"),
     ("What was the reason for the delay?", "reason"),
     ("How did the thieves get into the bank?", "manner"),
+    ("How did the minister describe the deal?", "other"),
     ("Is the euro stronger than the dollar?", "yesno"),
     ("Did the minister resign?", "yesno"),
     ("What did the spokesman say about the merger?", "other"),

@@ -114,7 +114,10 @@ def _kind_and_head(low: str) -> tuple[str, str]:
     if wh in ("who", "whom", "whose"):
         return "person", ""
     if wh == "how":
-        if re.match(r"\s+(?:did|does|do|was|were|is|are|has|have|had|will|would|can|could)\b", rest):
+        # "How did they get in?" asks for a manner; "How did he describe it?" for what was said (no type).
+        if re.match(r"\s+(?:did|does|do|was|were|is|are|has|have|had|will|would|can|could)\b", rest) and not \
+                re.search(r"\b(?:describ\w*|say|said|call\w*|react\w*|respond\w*|feel|felt|view\w*|see|saw|"
+                          r"explain\w*|characteri[sz]\w*|justif\w*|defend\w*|answer\w*|comment\w*)\b", rest):
             return "manner", ""
         return "other", head
     # what / which + a noun phrase
@@ -346,6 +349,11 @@ FAR = 40.0  # tokens: "no span near the question's words"
 _TOKEN = re.compile(r"[\w$£€%'’.-]+")
 
 
+@lru_cache(maxsize=65536)
+def _word_terms(word: str) -> frozenset[str]:
+    return frozenset(terms(word))
+
+
 def _in_question(span: Span, a: Asked) -> bool:
     t = span.text.lower().strip(" .,")
     if t and t in a.text:
@@ -368,7 +376,7 @@ def type_features(a: Asked, sentence: str) -> tuple[float, ...]:
     focus term (FAR when none); the share of the focus in the sentence; whether it holds any span of any kind the
     question lacks; and whether the sentence's first typed span is of the asked kind."""
     s = normalize(sentence)
-    toks = [(m.start(), m.end(), set(terms(m.group(0)))) for m in _TOKEN.finditer(s)]
+    toks = [(m.start(), m.end(), _word_terms(m.group(0))) for m in _TOKEN.finditer(s)]
     q_pos = [i for i, (_, _, ts) in enumerate(toks) if ts & a.terms]
     f_pos = [i for i, (_, _, ts) in enumerate(toks) if ts & a.focus]
     st = {t for *_, ts in toks for t in ts}
