@@ -64,8 +64,9 @@ bench: $(STAMP)
 	test -f $(BENCH_INDEX)/catalog.sqlite || $(BIN)/rag --index $(BENCH_INDEX) ingest ../shared/corpora/bbc
 	$(BIN)/python bench/run.py --index $(BENCH_INDEX)
 
-# The learned judge (rag/judge.py): rebuilds rag/models/ from the question sets and QAGS in ../shared/eval, on CPU,
-# deterministically, and writes the cross-validated figures to bench/results/judge_cv.json. Needs a full BBC
+# The learned judge (rag/answer/judge.py): rebuilds rag/models/ on CPU, deterministically: the reader from SQuAD 2.0
+# and QNLI in ../shared/training, the answer model from the question sets and QAGS in ../shared/eval; writes the
+# cross-validated figures to bench/results/judge_cv.json. Needs a full BBC
 # index (JUDGE_BBC_INDEX, built once if missing, ~2 min on 2 cores). `make test` never retrains.
 JUDGE_BBC_INDEX ?= /tmp/citable-judge/bbc
 judge: $(STAMP)

@@ -107,3 +107,18 @@ def test_committed_judge_is_small_loads_fast_and_matches_the_features():
     assert 0.0 < judge.answer_threshold < 1.0 and 0.0 < judge.support_threshold < 1.0
     p = judge.answers(np.zeros((3, len(ANSWER_FEATURES)), dtype=np.float32))
     assert p.shape == (3,) and ((p >= 0) & (p <= 1)).all()
+
+
+def test_committed_judge_reads_and_its_confidence_is_calibrated():
+    judge = load_judge()
+    assert judge.reader_model is not None and judge.calibration is not None
+    conf = [judge.confidence(p) for p in (0.01, 0.1, judge.answer_threshold, 0.5, 0.9)]
+    assert conf == sorted(conf) and all(0.0 < c < 1.0 for c in conf)
+    # The reader (trained on SQuAD 2.0 and QNLI, never on these sentences) prefers the sentence with the asked value.
+    from rag.answer.judge_features import reader_features
+
+    q = "How much did the club pay for the striker?"
+    rows = [reader_features(q, s, s, lambda t: 1.0) for s in
+            ("The club paid £7m for the striker in January.", "The club signed the striker in January.")]
+    p = judge.reads(np.asarray(rows, dtype=np.float32))
+    assert p[0] > p[1]

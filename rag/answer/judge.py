@@ -18,7 +18,7 @@ from importlib import resources
 
 import numpy as np
 
-from rag.answer.judge_features import ANSWER_FEATURES, SUPPORT_FEATURES
+from rag.answer.judge_features import ANSWER_FEATURES, READER_FEATURES, SUPPORT_FEATURES
 from rag.answer.trees import TreeModel
 
 MODEL_PACKAGE = "rag.models"
@@ -31,6 +31,23 @@ class Judge:
     answer_threshold: float
     support_threshold: float
     meta: dict
+    reader_model: object | None = None  # a TreeModel over READER_FEATURES (rag/app/judge_reader.py)
+    calibration: tuple[float, float] | None = None  # Platt scaling of the best candidate's probability
+
+    def confidence(self, p: float) -> float:
+        """The probability that an answer whose best candidate scored ``p`` is right, as measured held out
+        (question level: the answer shown holds the expected answer); ``p`` itself without a calibration."""
+        if self.calibration is None:
+            return float(p)
+        a, b = self.calibration
+        z = np.log(max(p, 1e-6) / max(1 - p, 1e-6))
+        return float(1.0 / (1.0 + np.exp(-(a * z + b))))
+
+    def reads(self, X: np.ndarray) -> np.ndarray:
+        """Rows of READER_FEATURES (a sentence read alone against the question) -> probability it answers."""
+        if self.reader_model is None or len(X) == 0:
+            return np.full(len(X), -1.0)
+        return np.asarray(self.reader_model.predict(X, num_threads=1), dtype=float)
 
     def answers(self, X: np.ndarray) -> np.ndarray:
         if len(X) == 0:
@@ -67,4 +84,11 @@ def load_judge() -> Judge:
     if tuple(meta["support_features"]) != SUPPORT_FEATURES:
         raise RuntimeError("rag/models/judge.json was trained on other support features: run `make judge`")
     support = json.loads((root / "judge_supports.json").read_text(encoding="utf-8"))
-    return Judge(answers, support, float(meta["answer_threshold"]), float(meta.get("support_threshold", 0.5)), meta)
+    reader = None
+    if meta.get("reader_features") is not None:
+        if tuple(meta["reader_features"]) != READER_FEATURES:
+            raise RuntimeError("rag/models/judge.json was trained on other reader features: run `make judge`")
+        reader = booster((root / "judge_reader.txt").read_text(encoding="utf-8"))
+    cal = meta.get("calibration")
+    return Judge(answers, support, float(meta["answer_threshold"]), float(meta.get("support_threshold", 0.5)), meta,
+                 reader, (float(cal["a"]), float(cal["b"])) if cal else None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+LOW_CONFIDENCE = 0.5  # an answer the judge gives less than even odds of being right is set apart wherever shown
+
 REFUSAL = "The sources don't answer this."
 
 

@@ -43,11 +43,52 @@ class Tree:
 
 
 class TreeModel:
-    """A binary LightGBM model: ``predict`` gives the probability of the positive class, as LightGBM's does."""
+    """A binary LightGBM model: ``predict`` gives the probability of the positive class, as LightGBM's does.
+
+    Every tree is walked at once (one numpy step per level, not per tree): the trees' nodes are packed into flat
+    arrays, a child that is a leaf encoded as ``~(global leaf index)``."""
 
     def __init__(self, trees: list[Tree], sigmoid: float = 1.0) -> None:
         self.trees = trees
         self.sigmoid = sigmoid
+        self.constant = sum(float(t.leaf_value[0]) for t in trees if len(t.feature) == 0)
+        deep = [t for t in trees if len(t.feature)]
+        node_off = np.cumsum([0] + [len(t.feature) for t in deep])
+        leaf_off = np.cumsum([0] + [len(t.leaf_value) for t in deep])
+
+        def packed(child: np.ndarray, i: int) -> np.ndarray:
+            return np.where(child >= 0, child + node_off[i], ~(~child + leaf_off[i]))
+
+        def cat(xs: list[np.ndarray], dtype: type) -> np.ndarray:
+            return np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype=dtype)
+
+        self.roots = node_off[:-1].astype(np.int64)
+        self.feature = cat([t.feature for t in deep], np.int64)
+        self.threshold = cat([t.threshold for t in deep], float)
+        self.decision = cat([t.decision for t in deep], np.int64)
+        self.left = cat([packed(t.left, i) for i, t in enumerate(deep)], np.int64)
+        self.right = cat([packed(t.right, i) for i, t in enumerate(deep)], np.int64)
+        self.leaf_value = cat([t.leaf_value for t in deep], float)
+
+    def raw(self, X: np.ndarray) -> np.ndarray:
+        """The sum of the trees' outputs (before the sigmoid) for each row."""
+        n = len(X)
+        if not len(self.roots):
+            return np.full(n, self.constant)
+        node = np.tile(self.roots, (n, 1))
+        rows = np.repeat(np.arange(n), len(self.roots)).reshape(n, -1)
+        while (internal := node >= 0).any():
+            nd = node[internal]
+            x = X[rows[internal], self.feature[nd]]
+            dec = self.decision[nd]
+            missing_type = (dec >> 2) & 3
+            nan = np.isnan(x)
+            x = np.where(nan & (missing_type != 2), 0.0, x)  # LightGBM reads NaN as 0 unless NaN is "missing"
+            go_left = x <= self.threshold[nd]
+            is_missing = ((missing_type == 2) & nan) | ((missing_type == 1) & (np.abs(x) <= 1e-35))
+            go_left = np.where(is_missing, (dec & _DEFAULT_LEFT) > 0, go_left)
+            node[internal] = np.where(go_left, self.left[nd], self.right[nd])
+        return self.leaf_value[~node].sum(axis=1) + self.constant
 
     @classmethod
     def from_text(cls, text: str) -> TreeModel:
@@ -70,8 +111,7 @@ class TreeModel:
 
     def predict(self, X: np.ndarray, num_threads: int | None = None) -> np.ndarray:  # noqa: ARG002 - Booster's API
         X = np.asarray(X, dtype=float)
-        raw = sum((t.raw(X) for t in self.trees), np.zeros(len(X)))
-        return 1.0 / (1.0 + np.exp(-self.sigmoid * raw))
+        return 1.0 / (1.0 + np.exp(-self.sigmoid * self.raw(X)))
 
 
 def _pairs(block: str) -> list[tuple[str, str]]:

@@ -310,7 +310,14 @@ def _warn_fallback(ans, shown: set[str] | None = None) -> None:  # noqa: ANN001
         print(f"rag: warning: {ans.llm.fallback_reason}; answered extractively instead", file=sys.stderr, flush=True)
 
 
-LOW_CONFIDENCE = 0.5  # extractive answers the judge gives less than even odds are marked as such
+def confidence_line(confidence: float) -> str:
+    """Every extractive answer's confidence (the judge's calibrated probability that it is right); a low one is
+    set apart."""
+    from rag.answer.results import LOW_CONFIDENCE
+
+    if confidence < LOW_CONFIDENCE:
+        return f"(LOW confidence: {confidence:.0%} that this answers the question; read the sources)"
+    return f"(confidence: {confidence:.0%} that this answers the question)"
 
 
 def _print_answer(ans) -> None:  # noqa: ANN001
@@ -326,8 +333,8 @@ def _print_answer(ans) -> None:  # noqa: ANN001
         print(f"({ok} of {len(ans.sentences)} sentences supported by their citations; model {ans.llm.model})")
     else:
         print(ans.answer)
-        if not ans.refused and ans.confidence < LOW_CONFIDENCE:
-            print(f"(low confidence: the judge gives {ans.confidence:.0%} that this answers the question)")
+        if not ans.refused and ans.mode == "extractive":
+            print(confidence_line(ans.confidence))
     if ans.refused and ans.related:
         r = ans.related
         print(f"\nRelated, not an answer: {r.title or '(untitled)'} | {r.date or 'undated'} | {r.source} "

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.answer import extractive
+from rag.answer.judge import booster
 from rag.answer.judge_features import answer_features
 from rag.text import normalize
 
@@ -75,13 +76,14 @@ def source_docs(q: dict, catalog) -> set[str]:  # noqa: ANN001
     return out
 
 
-def rows_for(engine, q: dict, exclude: set[str] | None, expected: set[str]) -> tuple:  # noqa: ANN001
-    """Candidates of one question (as the answerer scores them), their features and labels."""
+def rows_for(engine, q: dict, exclude: set[str] | None, expected: set[str], reader=None) -> tuple:  # noqa: ANN001
+    """Candidates of one question (as the answerer scores them), their features and labels. ``reader``: the
+    judge's reader (rows of READER_FEATURES -> probability), or None (its feature is then -1)."""
     parts = engine.components()
     hits = parts.retriever.search(q["q"], exclude=exclude)
     lex = parts.lexical
     cands = extractive.score_sentences(q["q"], hits, parts.embedder, lex, extractive.stored_vectors(parts))
-    X = answer_features(q["q"], cands, hits, parts.catalog.text, lex.idf)
+    X = answer_features(q["q"], cands, hits, parts.catalog.text, lex.idf, reader)
     y = []
     for c in cands:
         if q.get("negative") or not holds_answer(c.text, q):
@@ -91,7 +93,7 @@ def rows_for(engine, q: dict, exclude: set[str] | None, expected: set[str]) -> t
     return cands, X, np.asarray(y, dtype=np.int8)
 
 
-def collect(engine, questions: list[dict], prefix: str, corpus: str) -> list[QuestionRows]:  # noqa: ANN001
+def collect(engine, questions: list[dict], prefix: str, corpus: str, reader=None) -> list[QuestionRows]:  # noqa: ANN001
     """Rows of every question, asked as is and (answerable ones) with their articles deleted. Groups are named
     by ``corpus`` and article, so that two question sets over one corpus share them."""
     catalog = engine.index().catalog
@@ -101,7 +103,7 @@ def collect(engine, questions: list[dict], prefix: str, corpus: str) -> list[Que
         qid = f"{prefix}:{q.get('id', q['q'][:40])}"
         src = source_docs(q, catalog)
         expected = set().union(*(dup.get(d, {d}) for d in src)) if src else set()
-        cands, X, y = rows_for(engine, q, None, expected)
+        cands, X, y = rows_for(engine, q, None, expected, reader)
         anchor = src or ({cands[0].hit.doc_id} if cands else set())
         group = corpus + ":" + min(min(dup.get(d, {d})) for d in anchor) if anchor else qid
         kind = q.get("kind") or q.get("type", "")
@@ -109,7 +111,7 @@ def collect(engine, questions: list[dict], prefix: str, corpus: str) -> list[Que
                                 [c.text for c in cands], [c.hit.doc_id for c in cands]))
         if q.get("negative") or not expected:
             continue
-        cands, X, _ = rows_for(engine, q, expected, expected)
+        cands, X, _ = rows_for(engine, q, expected, expected, reader)
         if any(holds_answer(c.text, q) for c in cands):
             continue  # another article answers it too: not a negative
         out.append(QuestionRows(qid, q["q"], "deleted", True, "deletion", group, X,
@@ -178,12 +180,15 @@ def folds(groups: list[str], k: int = 5) -> list[int]:
     return [int(hashlib.sha1(g.encode()).hexdigest(), 16) % k for g in groups]
 
 
-def out_of_fold(rows: list, k: int = 5, rounds: int = ROUNDS, params: dict | None = None) -> list[np.ndarray]:
-    """Each question's candidate probabilities from a model that saw none of its group's articles."""
+def out_of_fold(rows: list, k: int = 5, rounds: int = ROUNDS, params: dict | None = None,
+                more: bool = False) -> list[np.ndarray]:
+    """Each question's candidate probabilities from a model that saw none of its group's articles. ``more``:
+    train on the synthetic near misses of the training folds too (``augment``)."""
     fold = folds([r.group for r in rows], k)
     preds: list[np.ndarray] = [np.zeros(len(r.y)) for r in rows]
     for f in range(k):
         train = [r for r, g in zip(rows, fold, strict=True) if g != f]
+        train = augment(train) if more else train
         model = fit(*stack(train), rounds=rounds, params=params)
         for i, (r, g) in enumerate(zip(rows, fold, strict=True)):
             if g == f and len(r.y):
@@ -203,6 +208,20 @@ def question_outcomes(rows: list[QuestionRows], preds: list[np.ndarray], t: floa
         neg = [p for r, p in zip(rows, preds, strict=True) if r.negative and r.kind == kind]
         out[f"refused_{kind}"] = float(np.mean([best(p) < t for p in neg]))
     return out
+
+
+def calibrate(rows: list[QuestionRows], preds: list[np.ndarray]) -> dict[str, float]:
+    """Platt scaling of the best candidate's held-out probability into the probability that the answer is right
+    (an answerable question whose best candidate holds the answer), over every question and deletion twin."""
+    from sklearn.linear_model import LogisticRegression
+
+    x, right = [], []
+    for r, p in zip(rows, preds, strict=True):
+        best = min(max(float(p.max()) if len(p) else 0.0, 1e-6), 1 - 1e-6)
+        x.append(np.log(best / (1 - best)))
+        right.append(int(not r.negative and r.variant == "asked" and len(p) > 0 and r.y[int(np.argmax(p))] == 1))
+    model = LogisticRegression(C=1.0).fit(np.asarray(x)[:, None], right)
+    return {"a": float(model.coef_[0][0]), "b": float(model.intercept_[0])}
 
 
 def choose_answer_threshold(rows: list[QuestionRows], preds: list[np.ndarray],
@@ -236,7 +255,7 @@ def choose_support_threshold(rows: list[ClaimRows], preds: list[np.ndarray]) -> 
 
 
 def cv_answers(engines: dict, sets: dict[str, list[dict]], rows: list[QuestionRows], support,  # noqa: ANN001
-               threshold: float, k: int = 5) -> dict[str, dict]:
+               threshold: float, k: int = 5, reader=None) -> dict[str, dict]:
     """`rag eval` of each question set, every question answered by a judge trained without its group's articles.
 
     ``engines``: corpus -> Engine; ``sets``: "corpus/name" -> questions."""
@@ -256,7 +275,7 @@ def cv_answers(engines: dict, sets: dict[str, list[dict]], rows: list[QuestionRo
         results = []
         for q in questions:
             qid = f"{name}:{q.get('id', q['q'][:40])}"
-            judge = Judge(models[fold_of[qid]], support, threshold, 0.5, {})
+            judge = Judge(models[fold_of[qid]], support, threshold, 0.5, {}, reader)
             ans = engines[corpus].with_judge(judge).ask(q["q"], mode="extractive")
             results.append(score_answer(q, ans, [str(Path(c.source).resolve()) for c in ans.citations]))
         rep = summarize(results)
@@ -284,10 +303,13 @@ def qags_claims(path: Path, folder: Path) -> list[dict]:
 
 
 def engine_for(index: Path, corpus: Path):  # noqa: ANN201
+    from rag.answer.judge import Judge
     from rag.app.engine import Engine
     from rag.settings import Settings
 
-    engine = Engine(Settings.from_env().with_overrides(index_dir=index))
+    # Collecting rows needs no judge (the committed one may have been trained on other features): a placeholder
+    # that cannot answer; cross-validation gives each fold's judge through with_judge().
+    engine = Engine(Settings.from_env().with_overrides(index_dir=index), Judge(None, None, 0.5, 0.5, {}))
     if not (index / "catalog.sqlite").is_file():
         print(f"ingesting {corpus} into {index} (once)", flush=True)
         engine.ingest([corpus])
@@ -307,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path(str(resources.files("rag.models"))))
     ap.add_argument("--report", type=Path, default=Path("bench/results/judge_cv.json"))
     ap.add_argument("--no-engine-cv", action="store_true", help="skip the cross-validated `rag eval` figures")
+    ap.add_argument("--no-reader", action="store_true", help="no reader (SQuAD 2.0 + QNLI) feature")
     args = ap.parse_args(argv)
     t0 = time.time()
     evals = args.shared / "eval"
@@ -318,20 +341,29 @@ def main(argv: list[str] | None = None) -> int:
             "bbc/bbc_dev_large": "bbc_dev_large.jsonl"}
     questions = {key: [json.loads(x) for x in (evals / f).read_text().splitlines() if x.strip()]
                  for key, f in sets.items()}
+    reader_text, reader_report, read = None, {}, None
+    if not args.no_reader:
+        from rag.app.judge_reader import train_reader
+
+        reader_model, reader_report = train_reader(args.shared / "training")
+        reader_text = reader_model.model_to_string()
+        read = booster(reader_text)
+        print(f"reader: {json.dumps(reader_report)} ({time.time() - t0:.0f}s)", flush=True)
     rows: list[QuestionRows] = []
     for key, qs in questions.items():
         corpus, name = key.split("/")
-        rows += collect(engines[corpus], qs, name, corpus)
+        rows += collect(engines[corpus], qs, name, corpus, read.predict if read else None)
         print(f"{key}: {len(rows)} question rows ({time.time() - t0:.0f}s)", flush=True)
     qags_dir = args.work / "qags"
     claims = qags_claims(evals / "grounding" / "qags_xsum.jsonl", qags_dir / "articles")
     qags = engine_for(qags_dir / "index", qags_dir / "articles")
     crow = collect_claims(qags, claims, "qags")
     print(f"qags: {len(crow)} claims ({time.time() - t0:.0f}s)", flush=True)
-    report = train_and_report(rows, crow, args.out)
+    report = train_and_report(rows, crow, args.out, reader_text, reader_report)
     if not args.no_engine_cv:
         support = json.loads((args.out / "judge_supports.json").read_text())
-        report["engine_cv"] = cv_answers(engines, questions, rows, support, report["answer_threshold"])
+        report["engine_cv"] = cv_answers(engines, questions, rows, support, report["answer_threshold"],
+                                         reader=read)
     report["seconds"] = round(time.time() - t0, 1)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, indent=2, default=float))
@@ -341,14 +373,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def train_and_report(rows: list[QuestionRows], crow: list[ClaimRows], out: Path) -> dict:
+def train_and_report(rows: list[QuestionRows], crow: list[ClaimRows], out: Path, reader_text: str | None = None,
+                     reader_report: dict | None = None) -> dict:
     """Out-of-fold figures and thresholds, then the final models (all rows) written to ``out``."""
     import json
 
-    from rag.answer.judge_features import ANSWER_FEATURES, SUPPORT_FEATURES
+    from rag.answer.judge_features import ANSWER_FEATURES, READER_FEATURES, SUPPORT_FEATURES
 
     preds = out_of_fold(rows)
     t = choose_answer_threshold(rows, preds, MAX_FALSE_REFUSAL)
+    calibration = calibrate(rows, preds)
     cpreds = supports_out_of_fold(crow)
     ct = choose_support_threshold(crow, cpreds)
     old = [np.asarray([1.0 if r.old else 0.0]) for r in crow]
@@ -362,6 +396,7 @@ def train_and_report(rows: list[QuestionRows], crow: list[ClaimRows], out: Path)
             crow, [p * float(r.old) for p, r in zip(cpreds, crow, strict=True)], ct),
         "rows": {"questions": len(rows), "candidates": int(sum(len(r.y) for r in rows)),
                  "claims": len(crow)},
+        "reader": reader_report or {}, "calibration": calibration,
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "judge_answers.txt").write_text(fit(*stack(rows)).model_to_string())
@@ -369,7 +404,14 @@ def train_and_report(rows: list[QuestionRows], crow: list[ClaimRows], out: Path)
     meta = {"answer_threshold": t, "support_threshold": ct, "answer_features": list(ANSWER_FEATURES),
             "support_features": list(SUPPORT_FEATURES), "max_false_refusal": MAX_FALSE_REFUSAL,
             "answers_oof": report["answers_oof"], "supports_oof": report["supports_oof"],
+            "reader_features": list(READER_FEATURES) if reader_text else None, "reader": reader_report or {},
+            "calibration": calibration,
             "trained_by": "make judge (python -m rag.app.judge_train)"}
+    reader_file = out / "judge_reader.txt"
+    if reader_text:
+        reader_file.write_text(reader_text)
+    elif reader_file.exists():
+        reader_file.unlink()
     (out / "judge.json").write_text(json.dumps(meta, indent=2) + "\n")
     return report
 

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from rag.answer.results import Answer
+from rag.answer.results import LOW_CONFIDENCE, Answer
 from rag.answer.retrieve import Filters
 from rag.app.engine import Engine, shown_error
 from rag.app.ui_cards import render_cards
@@ -61,7 +61,6 @@ def render_sentence(text: str, citations: list[int], supported: bool, turn: int)
             '<span class="flag">⚠ unsupported</span></span>')
 
 
-LOW_CONFIDENCE = 0.5  # extractive answers below even odds by the judge are marked
 
 
 def render_answer(ans: Answer, turn: int) -> str:
@@ -75,9 +74,11 @@ def render_answer(ans: Answer, turn: int) -> str:
                       f'<span class="related-source">({html.escape(r.title or r.source)})</span></div>')
         return f'<div class="answer refusal turn-{turn}">{inner}{notes}</div>'
     low = ""
-    if ans.mode == "extractive" and ans.confidence < LOW_CONFIDENCE:
-        low = (f'<div class="low-confidence" title="the judge\'s probability that this answers the question">'
-               f'Low confidence ({ans.confidence:.0%}): read the sources</div>')
+    if ans.mode == "extractive":  # every extractive answer shows its confidence; a low one is set apart
+        tip = "the judge's calibrated probability that this answers the question"
+        low = (f'<div class="low-confidence" title="{tip}">Low confidence ({ans.confidence:.0%}): read the sources'
+               f'</div>' if ans.confidence < LOW_CONFIDENCE else
+               f'<div class="confidence" title="{tip}">Confidence {ans.confidence:.0%}</div>')
     if ans.sentences:
         body = " ".join(render_sentence(s.text, s.citations, s.supported, turn) for s in ans.sentences)
     else:  # no sentence breakdown: markers in the text become badges, nothing is claimed as checked

@@ -22,7 +22,7 @@ from docx.opc.part import XmlPart
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 
-from rag.answer.results import Citation
+from rag.answer.results import LOW_CONFIDENCE, Citation
 from rag.reports.report_types import Briefing, Item
 
 FOOTNOTES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
@@ -184,6 +184,9 @@ def conversation_docx(turns: list[Any], when: datetime | None = None) -> bytes:
                     w.notes.cite(p, source_note(by_n[n]))
             if not (s.supported and s.citations):
                 p.add_run("(unsupported) ").italic = True
+        if ans.mode == "extractive":  # the judge's calibrated confidence, as the chat shows it
+            low = " (low: read the sources)" if ans.confidence < LOW_CONFIDENCE else ""
+            w.note(f"Confidence {ans.confidence:.0%}{low}.")
     return w.save()
 
 
