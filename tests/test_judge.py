@@ -29,6 +29,12 @@ def seed_rows(seeds_engine):  # noqa: ANN001
     return collect(seeds_engine, load_jsonl(EVAL / "seeds_dev.jsonl"), "seeds_dev", "seeds")
 
 
+@pytest.fixture(scope="module")
+def served_rows(seeds_engine):  # noqa: ANN001
+    """The rows as the answerer builds them at question time: with the committed judge's reader feature."""
+    return collect(seeds_engine, load_jsonl(EVAL / "seeds_dev.jsonl"), "seeds_dev", "seeds", load_judge().reads)
+
+
 def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
     pos, neg = scores[labels == 1], scores[labels == 0]
     return float(np.mean([(p > n) + 0.5 * (p == n) for p in pos for n in neg]))
@@ -72,7 +78,7 @@ def test_labels_and_copies(seeds_engine):  # noqa: ANN001
     assert all(d in group for d, group in dup.items())
 
 
-def test_committed_judge_accepts_the_seeds_answers_and_refuses_their_deletion_twins(seeds_engine, seed_rows):  # noqa: ANN001
+def test_committed_judge_accepts_the_seeds_answers_and_refuses_their_deletion_twins(seeds_engine, served_rows):  # noqa: ANN001, E501
     """The committed judge (package data) decides as the answerer does (its best candidate's probability against
     its threshold): at least 7 of the 8 answerable seeds questions accepted, and every one asked again with its
     source article(s) removed from retrieval refused. A judge that always answers, or always refuses, fails."""
@@ -82,16 +88,18 @@ def test_committed_judge_accepts_the_seeds_answers_and_refuses_their_deletion_tw
     def best(r) -> float:  # noqa: ANN001
         return float(judge.answers(r.X).max()) if len(r.y) else 0.0
 
-    asked = {r.qid: best(r) for r in seed_rows if r.variant == "asked" and not r.negative}
-    deleted = {r.qid: best(r) for r in seed_rows if r.variant == "deleted"}
+    asked = {r.qid: best(r) for r in served_rows if r.variant == "asked" and not r.negative}
+    deleted = {r.qid: best(r) for r in served_rows if r.variant == "deleted"}
     print(f"threshold {t}: asked {asked}; deleted {deleted}")
     assert len(asked) == len(deleted) == 8  # a twin is kept only when nothing left holds the answer
     assert sum(p >= t for p in asked.values()) >= 7, asked
     assert all(p < t for p in deleted.values()), deleted
-    # The product's own path decides the same: the accepted questions are answered, not refused.
+    # The product's own path decides the same: the accepted questions are answered, not refused, and the
+    # confidence shown is the judge's calibration of that probability.
     for q in load_jsonl(EVAL / "seeds_dev.jsonl")[:2]:
         ans = seeds_engine.ask(q["q"], mode="extractive")
-        assert (not ans.refused) == (ans.confidence >= t) and ans.confidence == asked[f"seeds_dev:{q['id']}"]
+        p = asked[f"seeds_dev:{q['id']}"]
+        assert (not ans.refused) == (p >= t) and ans.confidence == pytest.approx(judge.confidence(p))
 
 
 def test_committed_judge_is_small_loads_fast_and_matches_the_features():
