@@ -82,7 +82,8 @@ def test_a_10000_character_question_is_cut_to_its_start_and_finds_its_evidence(e
     # Answered or refused (see the xfail below), the evidence it found is the report QUESTION asks about.
     found = ans.citations if not ans.refused else [ans.related] if ans.related else []
     assert found and found[0].source.endswith("000_1d78f71aed52c027.txt"), ans.to_dict()
-    assert all(w in found[0].quote for w in ("Putin", "Musk", "Starlink", "Taiwan")), found[0].quote
+    quote = found[0].quote  # the report itself, or the sentence naming who reported it (the judge's pick)
+    assert "Wall Street Journal" in quote or all(w in quote for w in ("Putin", "Musk", "Starlink", "Taiwan")), quote
     assert_cited(engine, ans)
 
 
