@@ -437,7 +437,7 @@ def _show_document(engine, args) -> int:  # noqa: ANN001
     if args.json:
         print(json.dumps(doc, ensure_ascii=False))
         return 0
-    for key in ("title", "source", "date", "author", "format", "pages", "n_passages", "chars", "doc_id"):
+    for key in ("title", "source", "date", "author", "format", "encoding", "pages", "n_passages", "chars", "doc_id"):
         if doc[key] is not None:
             print(f"{key}: {doc[key]}")
     print()
