@@ -133,4 +133,10 @@ def test_openapi_docs_list_the_routes(api: httpx.Client):
     spec = api.get("/api/openapi.json", auth=AUTH).json()
     assert {"/ask", "/search", "/brief", "/check", "/documents"} <= set(spec["paths"])
     page = api.get("/api/docs", auth=AUTH)
-    assert page.status_code == 200 and "swagger" in page.text.lower()
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    # Our own page: every route and its fields, no script and nothing fetched from elsewhere (it works offline).
+    for route in ("/ask", "/search", "/brief", "/check", "/documents", "/documents/{ref}"):
+        assert f"<span class='path'>{route}</span>" in page.text, route
+    assert "question" in page.text and "Answer a question; every sentence cited" in page.text
+    assert "<script" not in page.text.lower() and "cdn" not in page.text.lower()
+    assert "src=" not in page.text and "http" not in page.text.replace(str(api.base_url), "")

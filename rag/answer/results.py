@@ -52,6 +52,9 @@ class LLMInfo:
         return asdict(self)
 
 
+LOW_CONFIDENCE = 0.5  # the judge's probability below which an extractive answer is marked as unsure
+
+
 @dataclass
 class Answer:
     question: str
@@ -67,6 +70,13 @@ class Answer:
     related: Citation | None = None  # a refusal's closest sentence: related, not an answer
     warnings: list[str] = field(default_factory=list)  # what made this answer worse (a degraded index)
     notes: list[str] = field(default_factory=list)  # what the user should know: articles a filter left out
+
+    def confidence_note(self) -> str | None:
+        """The line an extractive answer the judge gives less than even odds carries, wherever it is shown or
+        exported (the app, Markdown and Word exports); None for other answers."""
+        if self.refused or self.mode != "extractive" or self.confidence >= LOW_CONFIDENCE:
+            return None
+        return f"Low confidence ({self.confidence:.0%}): read the sources"
 
     def to_dict(self) -> dict:
         return {

@@ -135,7 +135,9 @@ def mount_api(server_app: Any, engine: Engine, settings: Settings) -> FastAPI:
 
 
 def _docs(api: FastAPI) -> None:
-    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    from rag.app.api_docs import render_docs
 
     @api.get("/openapi.json", include_in_schema=False)
     def openapi() -> dict:
@@ -143,8 +145,10 @@ def _docs(api: FastAPI) -> None:
 
     @api.get("/docs", include_in_schema=False)
     def docs(request: Request) -> Any:
-        return get_swagger_ui_html(openapi_url=request.scope.get("root_path", "") + "/openapi.json",
-                                   title="citable API")
+        """Our own page, rendered from the schema: it needs no script from a CDN, so it works offline."""
+        root = request.scope.get("root_path", "")
+        base = f"{request.url.scheme}://{request.url.netloc}{root}"
+        return HTMLResponse(render_docs(api.openapi(), root + "/openapi.json", base))
 
 
 # -- login -------------------------------------------------------------------------------------------------

@@ -175,15 +175,17 @@ def conversation_docx(turns: list[Any], when: datetime | None = None) -> bytes:
         sentences = ans.sentences or []
         if not sentences:  # no sentence breakdown: the text with its markers as footnotes
             w.cited(ans.answer, [int(n) for n in _MARKER.findall(ans.answer)], by_n)
-            continue
-        p = w.doc.add_paragraph()
-        for s in sentences:
-            p.add_run(_clean(_MARKER.sub("", s.text)) + " ")
-            for n in s.citations:
-                if n in by_n:
-                    w.notes.cite(p, source_note(by_n[n]))
-            if not (s.supported and s.citations):
-                p.add_run("(unsupported) ").italic = True
+        else:
+            p = w.doc.add_paragraph()
+            for s in sentences:
+                p.add_run(_clean(_MARKER.sub("", s.text)) + " ")
+                for n in s.citations:
+                    if n in by_n:
+                        w.notes.cite(p, source_note(by_n[n]))
+                if not (s.supported and s.citations):
+                    p.add_run("(unsupported) ").italic = True
+        if note := ans.confidence_note():
+            w.note(f"{note}.")
     return w.save()
 
 
