@@ -415,3 +415,24 @@ def test_api_docs_render_with_no_network(browser, server):  # noqa: ANN001
     assert "Answer a question; every sentence cited" in body.inner_text()
     assert outside == [], outside
     context.close()
+
+
+def test_a_source_card_opens_the_article_at_its_highlighted_span(page, shots: Path):  # noqa: ANN001
+    answer = ask(page, SEED_Q, 0)
+    assert "Wall Street Journal" in answer.inner_text()
+    card = active_group(page).locator(".source-card").first
+    quote = card.locator("mark").first.inner_text()
+    with page.context.expect_page() as opened:
+        card.locator("a.open-article").click()
+    viewer = opened.value
+    viewer.wait_for_load_state()
+    assert "/api/view/" in viewer.url and "span=" in viewer.url
+    focus = viewer.locator("mark.focus")
+    assert " ".join(focus.inner_text().split()) == " ".join(quote.split())
+    # the whole article is there, and the page is scrolled to the quote
+    original = (ROOT / card.locator(".card-meta code").inner_text()).read_text(encoding="utf-8")
+    assert " ".join(viewer.locator(".text").inner_text().split()) == " ".join(original.split())
+    box = focus.bounding_box()
+    assert box is not None and 0 <= box["y"] < viewer.viewport_size["height"]
+    viewer.screenshot(path=str(shots / "article-viewer.png"))
+    viewer.close()

@@ -301,6 +301,7 @@ CSS = """
 .card-title { font-weight: 600; }
 .card-n { color: #1e40af; }
 .card-meta { font-size: 0.8em; color: #6b7280; margin: 2px 0 6px; }
+.open-article { margin-left: 6px; color: #1d4ed8; white-space: nowrap; }
 .passage { white-space: pre-wrap; font-size: 0.9em; line-height: 1.45; }
 .passage mark { background: #fde68a; padding: 0 1px; }
 .passage .instruction { text-decoration: line-through #b91c1c; color: #6b7280; }
