@@ -436,3 +436,21 @@ def test_a_source_card_opens_the_article_at_its_highlighted_span(page, shots: Pa
     assert box is not None and 0 <= box["y"] < viewer.viewport_size["height"]
     viewer.screenshot(path=str(shots / "article-viewer.png"))
     viewer.close()
+
+
+def test_a_corpus_row_opens_its_article(page):  # noqa: ANN001
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#docs").get_by_text("004_b1b54881a5237c4c", exact=False).first.wait_for(timeout=60_000)
+    page.locator("#corpus-search input, #corpus-search textarea").first.fill("004_")
+    page.locator("#doc-count").get_by_text("matching").wait_for()
+    assert "1 matching" in page.locator("#doc-count").inner_text()
+    link = page.locator("#docs a", has_text="open").filter(visible=True).first
+    href = link.get_attribute("href")
+    assert href and "/api/view/" in href
+    with page.context.expect_page() as opened:
+        link.click()
+    viewer = opened.value
+    viewer.wait_for_load_state()
+    original = (SEEDS / "004_b1b54881a5237c4c.txt").read_text(encoding="utf-8")
+    assert " ".join(viewer.locator(".text").inner_text().split()) == " ".join(original.split())
+    viewer.close()

@@ -253,6 +253,14 @@ def docs_rows(engine: Engine) -> list[list[Any]]:
     return [[d.title or "(untitled)", d.date or "undated", d.n_passages, names[d.source], d.doc_id] for d in docs]
 
 
+def read_link(doc_id: str) -> str:
+    """A Corpus row's link to the article viewer (the whole article; Markdown: the table renders it). Only the
+    id, hex digits, goes into the link: no article text."""
+    from rag.app.viewer import view_url
+
+    return f"[open ↗]({view_url(doc_id, 0, 0).split('?')[0]})" if re.fullmatch(r"[0-9a-f]+", doc_id) else ""
+
+
 def filter_rows(rows: list[list[Any]], query: str | None) -> list[list[Any]]:
     """Rows whose title or path contains every word of the query (case-insensitive)."""
     words = (query or "").lower().split()
@@ -410,7 +418,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         shown = filter_rows(rows, query)
         choices = [(f"{r[0][:70]} — {r[3]}", r[4]) for r in shown]
         count = f"{len(rows)} articles" + (f", {len(shown)} matching “{query.strip()}”" if query.strip() else "")
-        return [r[:4] for r in shown], gr.update(choices=choices, value=None), count
+        return [[*r[:4], read_link(r[4])] for r in shown], gr.update(choices=choices, value=None), count
 
     def upload(files: list[str] | None, query: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         # Problems are one readable status line, not gr.Error: an error would mark every output of the
@@ -480,9 +488,9 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                 count = gr.Markdown(elem_id="doc-count")
                 corpus_q = gr.Textbox(label="Search articles (title or file)", elem_id="corpus-search",
                                       max_lines=1, placeholder="e.g. Yukos or business/")
-                docs = gr.Dataframe(headers=["Title", "Date", "Passages", "File"], interactive=False,
-                                    elem_id="docs", wrap=True,
-                                    column_widths=["46%", "12%", "10%", "32%"])
+                docs = gr.Dataframe(headers=["Title", "Date", "Passages", "File", "Read"], interactive=False,
+                                    elem_id="docs", wrap=True, datatype=["str", "str", "number", "str", "markdown"],
+                                    column_widths=["42%", "11%", "9%", "28%", "10%"])
                 files = gr.File(label=f"Add articles (.txt, .md, .html, .pdf, .docx; up to "
                                       f"{settings.max_upload_mb:g} MB each)",
                                 file_count="multiple", file_types=list(UPLOAD_TYPES), elem_id="upload")
