@@ -365,6 +365,7 @@ def test_empty_inputs_get_a_hint_exports_wait_for_content_and_up_arrow_recalls(p
     page.locator("#check-result .report-hint").get_by_text("Paste a text to check first").wait_for()
     assert page.get_by_text("Error", exact=True).count() == 0
     assert not page.locator("#check-md").is_visible() and not page.locator("#check-json").is_visible()
+    assert not page.locator("#check-docx").is_visible()
     page.screenshot(path=str(shots / "check-empty-hint.png"))
     # A check gives something to export: its buttons appear.
     page.locator("#check-text textarea").fill("Musk has put at least $75 million into a super PAC that supports "
@@ -373,6 +374,11 @@ def test_empty_inputs_get_a_hint_exports_wait_for_content_and_up_arrow_recalls(p
     page.locator("#check-result .check").wait_for(timeout=180_000)
     page.locator("#check-md").wait_for(state="visible")
     assert page.locator("#check-json").is_visible()
+    with page.expect_download() as dl:  # the Check tab's Word export
+        page.locator("#check-docx").click()
+    word = docx_texts(Path(dl.value.path()))
+    assert word["paragraphs"][0] == "Grounding check" and word["footnotes"]
+    assert any(p.startswith("Supported: Musk has put at least $75 million") for p in word["paragraphs"])
 
     # The chat's exports appear with the first answer and go with New chat.
     page.get_by_role("tab", name="Chat").click()

@@ -147,10 +147,15 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
     def check(text: str) -> tuple:
         if not (text or "").strip():
             return render_hint("Paste a text to check first: each of its sentences is checked as a claim."), \
-                exported(None), exported(None)
+                exported(None), exported(None), exported(None)
         r = run(engine.check, text)
+        from rag.reports.docx_export import check_docx
+
+        docx_path = Path(tempfile.mkdtemp(dir=exports)) / "check.docx"
+        docx_path.write_bytes(check_docx(r))
         return (render_check(r), exported(_write(exports, "check.md", check_markdown(r))),
-                exported(_write(exports, "check.json", json.dumps(r.to_dict(), ensure_ascii=False, indent=1))))
+                exported(_write(exports, "check.json", json.dumps(r.to_dict(), ensure_ascii=False, indent=1))),
+                exported(str(docx_path)))
 
     with gr.Tab("Briefing", id="brief-tab"):
         with gr.Row():
@@ -169,7 +174,9 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
         with gr.Row():
             check_md = gr.DownloadButton("Export Markdown", size="sm", elem_id="check-md", value=None, visible=False)
             check_json = gr.DownloadButton("Export JSON", size="sm", elem_id="check-json", value=None, visible=False)
+            check_docx_btn = gr.DownloadButton("Export Word", size="sm", elem_id="check-docx", value=None,
+                                               visible=False)
         check_out = gr.HTML(elem_id="check-result")
     brief_btn.click(brief, topic, [brief_out, brief_md, brief_json, brief_docx], api_visibility="private")
     topic.submit(brief, topic, [brief_out, brief_md, brief_json, brief_docx], api_visibility="private")
-    check_btn.click(check, text, [check_out, check_md, check_json], api_visibility="private")
+    check_btn.click(check, text, [check_out, check_md, check_json, check_docx_btn], api_visibility="private")
