@@ -34,6 +34,7 @@ def test_html_visible_text_title_and_meta_date():
 @pytest.mark.parametrize("content, reason", [
     (b"", "empty"), (b"   \n\t ", "empty"), (b"\x00\x01binary\x00", "not text"),
     (b"\xff\xfe\x00\xd8", "not text"),  # a UTF-16 byte-order mark, then half a surrogate pair
+    (bytes(range(1, 256)) * 4, "not text"),  # no NUL, not UTF-8: some code page maps it, but it is no text
 ])
 def test_bad_files_are_rejected_with_a_reason(tmp_path: Path, content: bytes, reason: str):
     f = tmp_path / "bad.txt"

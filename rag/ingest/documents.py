@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import date as calendar_date
 from html.parser import HTMLParser
@@ -160,9 +161,16 @@ def decode_text(raw: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     encoding = _detect(raw)
-    if encoding is None:
+    try:
+        text = raw.decode(encoding) if encoding else None
+    except (UnicodeDecodeError, LookupError):
+        text = None
+    if text is None:
         raise BadFile("not text (no known text encoding reads it)")
-    return raw.decode(encoding), encoding
+    controls = sum(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v" for ch in text)
+    if controls > 0.01 * len(text):  # bytes some encoding maps to characters, but not a text anyone wrote
+        raise BadFile("not text (binary content)")
+    return text, encoding
 
 
 def _detect(raw: bytes) -> str | None:
