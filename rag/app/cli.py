@@ -483,12 +483,12 @@ def _read_text(name: str) -> str:
         if not path.is_file():
             raise BadInput(f"{name} is not a regular file")
         data = path.read_bytes()
-    if b"\x00" in data:
-        raise BadInput(f"{name} is a binary file, not text")
+    from rag.ingest.documents import BadFile, decode_text
+
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BadInput(f"{name} is not UTF-8 text") from None
+        text = decode_text(data)[0]  # UTF-8, else the encoding detected, as articles are read
+    except BadFile as e:
+        raise BadInput(f"{name} is {'a binary file, not text' if 'binary' in str(e) else str(e)}") from None
     if not text.strip():
         raise BadInput(f"{name} is empty: nothing to check")
     return text
