@@ -46,3 +46,34 @@ def source_matches(source: str, pattern: str) -> bool:
         return fnmatch.fnmatch(shown, pattern) or fnmatch.fnmatch(source, pattern)
     pattern = pattern.rstrip(os.sep) if len(pattern) > 1 else pattern
     return pattern in shown or pattern in source
+
+
+def corpus_root(sources: list[str]) -> Path | None:
+    """The deepest folder holding every article: paths are shown from there ("business/001.txt"). None when
+    there is none worth naming (no articles, or only the file system's root in common)."""
+    if not sources:
+        return None
+    try:
+        common = Path(os.path.commonpath(sources))
+    except ValueError:  # relative and absolute mixed, or different drives
+        return None
+    root = common if len(sources) > 1 else common.parent
+    return None if root == Path(root.anchor) else root
+
+
+def corpus_names(cited: list[str], every: list[str], uploads: Path | None = None) -> dict[str, str]:
+    """How cited sources are shown: relative to the folder every ingested article shares (the corpus root),
+    files the app stored from uploads as ``uploads/NAME``, anything else as :func:`display_path`; never a full
+    internal path when a shorter one names the file. ``cited`` may be shown (working-directory relative) paths."""
+    up = uploads.resolve() if uploads is not None else None
+    root = corpus_root([s for s in every if up is None or not Path(s).is_relative_to(up)])
+    names = {}
+    for source in cited:
+        path = Path(source).resolve()
+        if up is not None and path.is_relative_to(up):
+            names[source] = shown_name(str(Path("uploads") / path.relative_to(up)))
+        elif root is not None and path.is_relative_to(root):
+            names[source] = shown_name(str(path.relative_to(root)))
+        else:
+            names[source] = shown_path(source)
+    return names

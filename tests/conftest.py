@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from rag.app.engine import Engine
+from rag.ingest.documents import decode_text
 from rag.settings import Settings
 from rag.store.ingestion import IngestReport
 
@@ -72,8 +73,8 @@ def load_jsonl(path: Path) -> list[dict]:
 
 
 def file_text(path: str | Path) -> str:
-    """A .txt/.md file's own text, exactly as the ingester decodes it."""
-    return Path(path).read_bytes().decode("utf-8-sig")
+    """A .txt/.md file's own text, exactly as the ingester decodes it (UTF-8, else the encoding detected)."""
+    return decode_text(Path(path).read_bytes())[0]
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +88,7 @@ def seeds_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
 class BBCSubset:
     engine: Engine
     report: IngestReport
-    files: list[str]  # the articles copied, relative to corpora/bbc (README.TXT and the non-UTF-8 one included)
+    files: list[str]  # the articles copied, relative to corpora/bbc (README.TXT and the Latin-1 one included)
 
 
 @pytest.fixture(scope="session")

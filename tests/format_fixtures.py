@@ -74,3 +74,38 @@ def make_corpus(folder: Path) -> Path:
     make_pdf(folder)
     make_docx(folder)
     return folder
+
+
+# A news story printed to PDF from a browser: the browser's header (date, time, page title) and footer (address,
+# page number) on every page, and lines wrapped where the column ends, inside sentences and figures.
+PRINTED_HEADER = "06/12/2026, 15:20 Westmere Ferries profit rises as Skarholm route fills | Coastline Gazette"
+PRINTED_FOOTER = "https://www.coastlinegazette.example/business/westmere-ferries-profit {n}/2"
+PRINTED_PAGES = [
+    [PRINTED_HEADER,
+     "Westmere Ferries profit rises as Skarholm route fills", "14 March 2024", "",
+     "Westmere Ferries, which runs the car ferries from Westmere harbour, reported a pre-tax profit of",
+     "£86.4m for 2023 on Thursday, helped by strong demand on the new route to Skarholm, compared with",
+     "£71.9m a year earlier. Passenger numbers rose by 18% to 2.3 million, the company said, and freight",
+     "volumes grew for the fourth year in a row.", "",
+     "Chief executive Maria Lund said the board would propose a dividend of 12p a share and that the",
+     "company planned to order two electric ferries before the end of the year.",
+     PRINTED_FOOTER.format(n=1)],
+    [PRINTED_HEADER,
+     "The two electric ferries would be built at the yard of the Norwegian shipbuilder Halvorsen and",
+     "Stroud in Brenn, Ms Lund said, with the first due to enter service in the spring of 2026.", "",
+     "The Skarholm route carried 410,000 passengers in its first full year, twice the number the company",
+     "had forecast when it opened.",
+     PRINTED_FOOTER.format(n=2)],
+]
+# question -> what its quote must hold (a figure or name the browser's wrapping had split from its sentence)
+PRINTED_QUESTIONS = {
+    "What pre-tax profit did Westmere Ferries report for 2023?": "pre-tax profit of £86.4m for 2023",
+    "What was the profit of Westmere Ferries a year earlier?": "compared with £71.9m a year earlier",
+    "Which shipbuilder will build the electric ferries?": "Halvorsen and Stroud in Brenn",
+}
+
+
+def make_printed_pdf(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_pdf(folder / "westmere-ferries-profit.pdf", PRINTED_PAGES,
+                     title="Westmere Ferries profit rises as Skarholm route fills | Coastline Gazette")

@@ -133,4 +133,33 @@ def test_openapi_docs_list_the_routes(api: httpx.Client):
     spec = api.get("/api/openapi.json", auth=AUTH).json()
     assert {"/ask", "/search", "/brief", "/check", "/documents"} <= set(spec["paths"])
     page = api.get("/api/docs", auth=AUTH)
-    assert page.status_code == 200 and "swagger" in page.text.lower()
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    # Our own page: every route and its fields, no script and nothing fetched from elsewhere (it works offline).
+    for route in ("/ask", "/search", "/brief", "/check", "/documents", "/documents/{ref}"):
+        assert f"<span class='path'>{route}</span>" in page.text, route
+    assert "question" in page.text and "Answer a question; every sentence cited" in page.text
+    assert "<script" not in page.text.lower() and "cdn" not in page.text.lower()
+    assert "src=" not in page.text and "http" not in page.text.replace(str(api.base_url), "")
+
+
+def test_a_document_at_a_span_and_its_viewer_page(api: httpx.Client):
+    """The stable address of "document D at span a:b": the JSON names the span, the viewer page marks it."""
+    docs = {Path(d["source"]).name: d for d in api.get("/api/documents", auth=AUTH).json()}
+    doc_id = docs["harbour_trust_report.pdf"]["doc_id"]
+    text = api.get(f"/api/documents/{doc_id}", auth=AUTH).json()["text"]
+    a = text.index(PDF_ANSWER)
+    b = a + len(PDF_ANSWER)
+    doc = api.get(f"/api/documents/{doc_id}", params={"span": f"{a}:{b}"}, auth=AUTH).json()
+    assert doc["span"] == {"start": a, "end": b, "quote": PDF_ANSWER, "page": 2,
+                           "view": f"/api/view/{doc_id}?span={a}:{b}#cited"}
+    page = api.get(doc["span"]["view"].split("#")[0], auth=AUTH)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert f'<a id="cited"></a><mark class="focus">{PDF_ANSWER}</mark>' in page.text
+    assert "page 2</span>" in page.text and "<script" not in page.text.lower()
+    also = api.get(f"/api/view/{doc_id}", params={"span": f"{a}:{b}", "also": "0:8"}, auth=AUTH).text
+    assert also.count("<mark") == 2
+    assert "outside the document" in one_line_error(
+        api.get(f"/api/view/{doc_id}", params={"span": f"0:{len(text) + 1}"}, auth=AUTH), 400)
+    assert "START:END" in one_line_error(api.get(f"/api/documents/{doc_id}", params={"span": "x"}, auth=AUTH), 400)
+    one_line_error(api.get("/api/view/0000000000000000", params={"span": "0:1"}, auth=AUTH), 404)
+    one_line_error(api.get(f"/api/view/{doc_id}"), 401)

@@ -108,3 +108,15 @@ def test_check_bad_input_is_one_line(seeds_engine, tmp_path: Path):  # noqa: ANN
                            capture_output=True, text=True, cwd=ROOT, timeout=300)
         lines = p.stderr.strip().splitlines()
         assert p.returncode != 0 and len(lines) == 1 and words in lines[0] and "Traceback" not in p.stderr
+
+
+def test_check_reads_a_draft_in_a_legacy_encoding(seeds_engine, tmp_path: Path, capsys, monkeypatch):  # noqa: ANN001
+    """A draft saved as cp1252 (a Windows editor's default) is checked as the text it is, not refused."""
+    monkeypatch.chdir(ROOT)
+    draft = tmp_path / "draft.txt"
+    draft.write_bytes("Musk has put at least $75 million into a super PAC that supports Trump.\n"
+                      "Caf\u00e9 owners in Z\u00fcrich were \u201cnot asked\u201d.\n".encode("cp1252"))
+    main(["--index", str(seeds_engine.settings.index_dir), "check", str(draft), "--json"])
+    claims = json.loads(capsys.readouterr().out)["claims"]
+    assert claims[0]["label"] == "supported"
+    assert claims[1]["text"] == "Caf\u00e9 owners in Z\u00fcrich were \u201cnot asked\u201d."

@@ -33,13 +33,54 @@ def test_html_visible_text_title_and_meta_date():
 
 @pytest.mark.parametrize("content, reason", [
     (b"", "empty"), (b"   \n\t ", "empty"), (b"\x00\x01binary\x00", "not text"),
-    (b"caf\xe9 au lait", "not UTF-8"),
+    (b"\xff\xfe\x00\xd8", "not text"),  # a UTF-16 byte-order mark, then half a surrogate pair
+    (bytes(range(1, 256)) * 4, "not text"),  # no NUL, not UTF-8: some code page maps it, but it is no text
 ])
 def test_bad_files_are_rejected_with_a_reason(tmp_path: Path, content: bytes, reason: str):
     f = tmp_path / "bad.txt"
     f.write_bytes(content)
     with pytest.raises(BadFile, match=reason):
         read_document(f)
+
+
+TEXT = "Café prices rose by 3% in München, a “pre-tax” £86.4m.\nThe naïve señor paid €5."
+
+
+@pytest.mark.parametrize("encoding, named", [
+    ("utf-8", "utf-8"), ("utf-8-sig", "utf-8"), ("utf-16", "utf-16"), ("utf-32", "utf-32"), ("cp1252", "cp1252"),
+])
+def test_text_in_a_common_encoding_is_read_and_its_encoding_recorded(tmp_path: Path, encoding: str, named: str):
+    f = tmp_path / "article.txt"
+    f.write_bytes(TEXT.encode(encoding))
+    doc = read_document(f)
+    assert doc.text == TEXT and doc.encoding == named and doc.title == "article.txt"
+
+
+def test_latin1_text_is_read_by_detection_only_when_not_utf8(tmp_path: Path):
+    f = tmp_path / "latin.txt"
+    f.write_bytes("Mutu, a £15.8m signing from Parma, was sacked.\nCafé au lait à Zürich.".encode("latin-1"))
+    doc = read_document(f)
+    assert doc.encoding == "cp1252" and "£15.8m" in doc.text and "Zürich" in doc.text
+    assert doc.text == f.read_bytes().decode("latin-1")  # offsets count the same characters as the file's bytes
+    # UTF-8 that a detector might read otherwise stays UTF-8
+    f.write_bytes("Ã© is mojibake, but valid UTF-8.".encode())
+    assert read_document(f).encoding == "utf-8" and read_document(f).text.startswith("Ã©")
+
+
+def test_a_cyrillic_legacy_file_is_detected(tmp_path: Path):
+    text = "Правительство объявило о новых мерах поддержки экономики в понедельник вечером."
+    f = tmp_path / "ru.txt"
+    f.write_bytes(text.encode("cp1251"))
+    doc = read_document(f)
+    assert doc.text == text and doc.encoding == "cp1251"
+
+
+def test_a_web_page_in_cp1252_is_read(tmp_path: Path):
+    f = tmp_path / "page.html"
+    f.write_bytes("<html><head><title>Caf\xe9 prices</title></head><body><p>Caf\xe9 prices rose to \xa33.</p>"
+                  "</body></html>".encode("cp1252"))
+    doc = read_document(f)
+    assert "Café prices rose to £3." in doc.text and doc.encoding == "cp1252"
 
 
 def test_find_files_recurses_and_filters_types(tmp_path: Path):

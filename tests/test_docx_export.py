@@ -15,7 +15,7 @@ from lxml import etree
 
 from rag.answer.results import Citation
 from rag.app.ui import Turn
-from rag.reports.docx_export import briefing_docx, conversation_docx, source_note
+from rag.reports.docx_export import briefing_docx, check_docx, conversation_docx, source_note
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -83,3 +83,18 @@ def test_cli_brief_out_docx(seeds_engine, tmp_path: Path):  # noqa: ANN001
     assert d.paragraphs[0].text == "Briefing: Starlink in Taiwan"
     assert footnotes(d) and d.core_properties.title == "Briefing: Starlink in Taiwan"
     assert p.stdout.startswith("# Briefing: Starlink in Taiwan")  # the Markdown still goes to stdout
+
+
+def test_check_docx_labels_each_claim_and_footnotes_its_evidence(seeds_engine):  # noqa: ANN001
+    r = seeds_engine.check("Musk has put at least $75 million into a super PAC that supports Trump. "
+                           "Tesla plans to build a new battery factory in Poland next year.")
+    d = docx.Document(io.BytesIO(check_docx(r)))
+    paragraphs = [p.text for p in d.paragraphs]
+    assert paragraphs[0] == "Grounding check" and paragraphs[1] == r.summary()
+    assert "Supported: Musk has put at least $75 million into a super PAC that supports Trump." in paragraphs
+    assert "Not found: Tesla plans to build a new battery factory in Poland next year." in paragraphs
+    notes = footnotes(d)
+    evidence = [c.evidence for c in r.claims if c.evidence]
+    assert evidence and len(notes) == len(evidence) == len(references(d))
+    assert all(f"“{e.quote}”" in " ".join(notes.values()) and f"[{e.start}:{e.end}]" in " ".join(notes.values())
+               for e in evidence)

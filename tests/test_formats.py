@@ -10,7 +10,17 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, make_engine
-from format_fixtures import BOILERPLATE, DOCX_ANSWER, DOCX_TITLE, PAGES, PDF_ANSWER, PDF_TITLE, make_corpus
+from format_fixtures import (
+    BOILERPLATE,
+    DOCX_ANSWER,
+    DOCX_TITLE,
+    PAGES,
+    PDF_ANSWER,
+    PDF_TITLE,
+    PRINTED_QUESTIONS,
+    make_corpus,
+    make_printed_pdf,
+)
 
 from rag.app.engine import Engine
 
@@ -97,3 +107,19 @@ def test_show_prints_text_and_metadata_and_refuses_unknown_sources(formats_engin
     for pattern, reason in (("nothing_like_this", "no ingested document matches"), (".html", "matches 2 documents")):
         p = subprocess.run([*RAG, *index, "show", pattern], cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert p.returncode == 1 and p.stderr.count("\n") == 1 and reason in p.stderr, p.stderr
+
+
+def test_a_browser_printed_pdf_answers_with_clean_quotes(tmp_path: Path):
+    """The browser's header, footer and page numbers are never quoted, and a figure its wrapping split from its
+    sentence ('pre-tax profit of' / '£86.4m') is answered with the whole sentence."""
+    engine = make_engine(tmp_path / "index")
+    report = engine.ingest([make_printed_pdf(tmp_path / "articles")])
+    assert report.added == 1 and not report.warnings
+    for question, expected in PRINTED_QUESTIONS.items():
+        answer = engine.ask(question)
+        assert not answer.refused, (question, answer.answer)
+        quotes = " ".join(c.quote for c in answer.citations)
+        assert expected in quotes, (question, quotes)
+        for c in answer.citations:
+            assert "\n" not in c.quote and not any(x in c.quote for x in ("15:20", "https:", "/2", "| Coastline"))
+        assert_cited_through_show(engine, answer)

@@ -115,10 +115,10 @@ def test_bad_files_are_warned_and_the_rest_ingested(tmp_path: Path, corpus: Path
     report = json.loads(p.stdout)
     reasons = "\n".join(report["warnings"])
     assert "empty.txt: empty" in reasons and "binary.txt: not text" in reasons
-    assert "latin1.txt: not UTF-8" in reasons
+    assert "latin1.txt" not in reasons  # read: its encoding detected
     assert "locked.md: unreadable (Permission denied)" in reasons
     assert any("dup.txt: same content as" in d for d in report["duplicates"])
-    assert report["added"] == 3  # the two seeds and the identical copy
+    assert report["added"] == 4  # the two seeds, the Latin-1 file and the identical copy
     hits = make_engine(index).search("Colin Kahl under-secretary of defence", k=8)
     assert len({h.text for h in hits}) == len(hits)  # the copy's passages are collapsed in results
 
@@ -143,32 +143,53 @@ def test_interrupted_ingest_leaves_a_usable_index_and_rerun_completes(tmp_path: 
     assert pids == vectors
 
 
-def test_bbc_subset_ingests_all_but_the_one_non_utf8_file(bbc_subset):  # noqa: ANN001
-    # The real ingest (Chroma, the model, BM25) on the BBC subset, which holds sport/199.txt; the whole corpus is
-    # ingested by `make bench`, and read below.
+def test_bbc_subset_ingests_every_file_the_latin1_one_included(bbc_subset):  # noqa: ANN001
+    # The real ingest (Chroma, the model, BM25) on the BBC subset, which holds sport/199.txt (Latin-1: one byte, a
+    # pound sign, is not UTF-8); the whole corpus is ingested by `make bench`, and read below.
     engine, report = bbc_subset.engine, bbc_subset.report
     docs = engine.index().catalog.docs()
     articles = [d for d in docs if "/bbc/" in d.source and "README" not in d.source.upper()]
     expected = [f for f in bbc_subset.files if f.endswith(".txt") and "/" in f]
     assert "sport/199.txt" in expected and len(expected) > 300
-    assert len(articles) == len(expected) - 1 == report.added
-    assert not any(d.source.endswith("sport/199.txt") for d in docs)
-    assert len(report.warnings) == 1 and "sport/199.txt" in report.warnings[0] and "UTF-8" in report.warnings[0]
+    assert len(articles) == len(expected) == report.added and not report.warnings
+    [latin] = [d for d in docs if d.source.endswith("sport/199.txt")]
+    assert latin.encoding == "cp1252" and latin.title == "Chelsea sack Mutu"
+    assert {d.encoding for d in articles} == {"utf-8", "cp1252"}
     n_docs, n_passages = engine.index().catalog.count()
     assert n_passages == engine.index().vectors.count() == report.passages
 
 
-def test_every_bbc_article_but_the_non_utf8_one_is_read():
+def test_the_latin1_article_answers_with_an_exact_citation(bbc_subset):  # noqa: ANN001
+    engine = bbc_subset.engine
+    ans = engine.ask("What transfer fee did Chelsea write off for Adrian Mutu?")
+    assert not ans.refused and "£15.8m" in ans.answer, ans.answer
+    c = next(c for c in ans.citations if c.source.endswith("sport/199.txt"))
+    raw = Path(c.source).read_bytes()
+    assert raw.decode("cp1252")[c.start:c.end] == c.quote == file_text(c.source)[c.start:c.end]
+    hits = engine.search("Mutu £15.8m signing from Parma", k=3)
+    assert hits[0].source.endswith("sport/199.txt") and "£15.8m" in hits[0].text
+    shown = subprocess.run([sys.executable, "-m", "rag.app.cli", "--index", str(engine.settings.index_dir), "show",
+                            "sport/199.txt"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert shown.returncode == 0 and "encoding: cp1252\n" in shown.stdout, shown.stderr
+    view = json.loads(subprocess.run([sys.executable, "-m", "rag.app.cli", "--index", str(engine.settings.index_dir),
+                                      "show", "sport/199.txt", "--json"], capture_output=True, text=True, cwd=ROOT,
+                                     timeout=300).stdout)
+    assert view["encoding"] == "cp1252" and view["text"] == raw.decode("cp1252")
+
+
+def test_every_bbc_article_is_read():
     # The whole corpus through the ingester's own file walk and reader (the step that accepts or skips a file).
     require(BBC.is_dir(), "../shared/corpora/bbc")
-    read, bad = 0, []
+    read, bad, encodings = 0, [], {}
     for f in find_files([BBC]):
         try:
-            read_document(f)
+            doc = read_document(f)
             read += 1
+            encodings[doc.encoding] = encodings.get(doc.encoding, 0) + 1
         except BadFile as e:
             bad.append(f"{f.relative_to(BBC.resolve()).as_posix()}: {e}")
-    assert read == 2224 and len(bad) == 1 and bad[0].startswith("sport/199.txt: not UTF-8"), bad
+    assert read == 2225 and not bad, bad
+    assert encodings == {"utf-8": 2224, "cp1252": 1}
 
 
 def test_an_identical_file_is_not_embedded_again(tmp_path: Path, monkeypatch):  # noqa: ANN001

@@ -17,11 +17,12 @@ from format_fixtures import (
     PDF_TITLE,
     make_docx,
     make_pdf,
+    make_printed_pdf,
 )
 from pdf_writer import write_pdf
 
 from rag.ingest.documents import BadFile, parse_html, read_document
-from rag.ingest.readers import page_for, page_of, strip_site_suffix, unwrap_lines
+from rag.ingest.readers import drop_running_lines, page_for, page_of, strip_site_suffix, unwrap_lines
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
@@ -81,6 +82,46 @@ def test_unwrap_keeps_headlines_and_paragraphs_apart():
     page = "Finances\r\n\r\nIncome rose to 14 million,\r\nhelped by ferries.\r\nThe trust\r\nends the year.\r\nNew Head"
     assert unwrap_lines(page) == ("Finances\nIncome rose to 14 million, helped by ferries.\nThe trust ends the year."
                                   "\nNew Head")
+
+
+def test_a_browser_printed_pdf_loses_its_header_footer_and_page_numbers_and_keeps_whole_sentences(tmp_path: Path):
+    doc = read_document(make_printed_pdf(tmp_path))
+    pages = doc.text.split("\f")
+    assert len(pages) == 2
+    for gone in ("15:20", "coastlinegazette.example", "1/2", "2/2", "| Coastline Gazette"):
+        assert gone not in doc.text, gone
+    assert pages[0].startswith("Westmere Ferries profit rises as Skarholm route fills\n14 March 2024\n")
+    assert ("reported a pre-tax profit of £86.4m for 2023 on Thursday, helped by strong demand on the new route to "
+            "Skarholm, compared with £71.9m a year earlier.") in doc.text
+    assert "shipbuilder Halvorsen and Stroud in Brenn, Ms Lund said" in doc.text
+    assert "the company had forecast when it opened." in doc.text
+
+
+def test_a_word_processor_pdf_loses_page_x_of_y_and_its_running_header(tmp_path: Path):
+    header = "Westmere Harbour Trust - Annual Report 2023"
+    pages = [[header, "Finances", "",
+              "Income from port dues reached 14.6 million euros in 2023, helped by the new ferry service and by",
+              "Skarholm's growth. The board thanks the harbour staff for their work during the two winter",
+              "storms, which closed the quays for nine days and delayed the channel's pre-", "tax budget works. The",
+              "quays' management and the dredging manage-", "ment stay with the trust.",
+              "Page 1 of 2"],
+             [header, "Outlook", "", "The trust expects the tidal barrier works to close the inner harbour for six "
+              "weeks in 2025.", "- 2 -"]]
+    doc = read_document(write_pdf(tmp_path / "report.pdf", pages))
+    assert header not in doc.text and "Page 1 of 2" not in doc.text and "- 2 -" not in doc.text
+    assert doc.text.startswith("Finances\nIncome from port dues")
+    assert "by Skarholm's growth." in doc.text and "delayed the channel's pre-tax budget works." in doc.text
+    assert "The quays' management and the dredging management stay with the trust." in doc.text
+    assert doc.text.split("\f")[1].strip() == ("Outlook\nThe trust expects the tidal barrier works to close the inner "
+                                               "harbour for six weeks in 2025.")
+
+
+def test_running_lines_are_only_those_at_every_page_edge():
+    pages = [["Finances", "The trust met.", "Page 1"], ["Finances", "The trust met again.", "Page 2"],
+             ["Outlook", "Finances", "More text.", "3"]]
+    assert drop_running_lines(pages) == [["The trust met."], ["The trust met again."], ["Outlook", "More text."]]
+    one = [["Annual Report", "A single page.", "1"]]  # one page: only a lone page number goes
+    assert drop_running_lines(one) == [["Annual Report", "A single page."]]
 
 
 def test_docx_paragraphs_table_and_first_heading_as_title(tmp_path: Path):

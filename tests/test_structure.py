@@ -18,6 +18,7 @@ LAYERS = ["", "ingest", "store", "answer", "reports", "evaluation", "app"]
 TESTS = ROOT / "tests"
 # Modules without a test file of their own, and the test that covers each.
 COVERED_BY = {
+    "rag.app.api_docs": "test_api.py::test_openapi_docs_list_the_routes",
     "rag.evaluation.baseline": "test_cli.py::test_eval_reports_retrieval_beside_the_baseline",
     "rag.reports.brief_llm": "test_brief.py::test_llm_summary_shows_only_verified_sentences",
     "rag.reports.markdown": "test_ui_reports.py::test_briefing_markdown_sections",

@@ -173,12 +173,20 @@ def test_answer_notes_are_shown_and_escaped():
 
 
 def test_corpus_rows_search_paths_and_uploads(tmp_path: Path):
-    from rag.app.ui import corpus_root, delete_upload, filter_rows, mode_choices, mode_note, relative_to
+    from rag.app.ui import delete_upload, filter_rows, mode_choices, mode_note
+    from rag.paths import corpus_names
 
     sources = ["/data/bbc/business/001.txt", "/data/bbc/tech/002.txt"]
-    root = corpus_root(sources)
-    assert [relative_to(s, root) for s in sources] == ["business/001.txt", "tech/002.txt"]
-    assert relative_to("/data/one.txt", corpus_root(["/data/one.txt"])) == "one.txt"
+    names = corpus_names(sources, sources)
+    assert [names[s] for s in sources] == ["business/001.txt", "tech/002.txt"]
+    assert corpus_names(["/data/one.txt"], ["/data/one.txt"]) == {"/data/one.txt": "one.txt"}
+    # Uploads the app stored are named uploads/NAME, and do not pull the corpus root up to a shared ancestor.
+    index = tmp_path / "index"
+    up_file = str(index / "uploads" / "a1" / "memo.txt")
+    both = corpus_names([sources[0], up_file], [*sources, up_file], index / "uploads")
+    assert both == {sources[0]: "business/001.txt", up_file: "uploads/a1/memo.txt"}
+    # No folder worth naming in common (only /): the path as given, never a path from the root.
+    assert corpus_names(["/x/1.txt"], ["/x/1.txt", "/y/2.txt"]) == {"/x/1.txt": "/x/1.txt"}
     rows = [["Yukos unit sold", "undated", 2, "business/001.txt", "a"],
             ["Apple iPod", "undated", 1, "tech/002.txt", "b"]]
     assert [r[4] for r in filter_rows(rows, "yukos")] == ["a"]
@@ -194,3 +202,22 @@ def test_corpus_rows_search_paths_and_uploads(tmp_path: Path):
     assert "llm" not in [v for _, v in mode_choices(bare)] and "no model is configured" in mode_note(bare)
     configured = bare.with_overrides(llm_base_url="http://127.0.0.1:9")
     assert "llm" in [v for _, v in mode_choices(configured)] and mode_note(configured) is None
+
+
+def test_the_low_confidence_line_is_kept_in_exports():
+    import io
+
+    import docx
+
+    from rag.reports.docx_export import conversation_docx
+
+    low, sure = cited_answer(), cited_answer()
+    low.confidence, sure.confidence = 0.3, 0.9
+    line = "Low confidence (30%): read the sources"
+    assert line in render_answer(low, 0) and "Low confidence" not in render_answer(sure, 1)
+    turns = [Turn("Who <i>?", low), Turn("Who else?", sure)]
+    md = conversation_markdown(turns)
+    assert md.count("Low confidence") == 1 and f"*{line}.*" in md
+    assert md.index(line) > md.index("## 1.") and md.index(line) < md.index("## 2.")
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(conversation_docx(turns))).paragraphs]
+    assert f"{line}." in paragraphs and sum("Low confidence" in p for p in paragraphs) == 1

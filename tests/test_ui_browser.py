@@ -350,3 +350,113 @@ def test_corpus_search_and_a_readable_upload_error(page):  # noqa: ANN001
     page.locator("#ingest-status").get_by_text("Choose .txt").wait_for()
     assert page.get_by_text("Error", exact=True).count() == 0  # one message, no red error badges
     assert docs.get_by_text("004_b1b54881a5237c4c", exact=False).count() >= 1  # the list still works
+
+
+def test_empty_inputs_get_a_hint_exports_wait_for_content_and_up_arrow_recalls(page, shots: Path):  # noqa: ANN001
+    # Nothing to export yet: no export button in the chat.
+    assert not page.locator("#export").is_visible() and not page.locator("#export-docx").is_visible()
+    # An empty Briefing or Check input is answered with a hint where the report goes, never a red "Error".
+    page.get_by_role("tab", name="Briefing").click()
+    page.locator("#brief").click()
+    page.locator("#briefing .report-hint").get_by_text("Type a topic first").wait_for()
+    assert not page.locator("#brief-md").is_visible() and not page.locator("#brief-docx").is_visible()
+    page.get_by_role("tab", name="Check").click()
+    page.locator("#check").click()
+    page.locator("#check-result .report-hint").get_by_text("Paste a text to check first").wait_for()
+    assert page.get_by_text("Error", exact=True).count() == 0
+    assert not page.locator("#check-md").is_visible() and not page.locator("#check-json").is_visible()
+    assert not page.locator("#check-docx").is_visible()
+    page.screenshot(path=str(shots / "check-empty-hint.png"))
+    # A check gives something to export: its buttons appear.
+    page.locator("#check-text textarea").fill("Musk has put at least $75 million into a super PAC that supports "
+                                              "Trump.")
+    page.locator("#check").click()
+    page.locator("#check-result .check").wait_for(timeout=180_000)
+    page.locator("#check-md").wait_for(state="visible")
+    assert page.locator("#check-json").is_visible()
+    with page.expect_download() as dl:  # the Check tab's Word export
+        page.locator("#check-docx").click()
+    word = docx_texts(Path(dl.value.path()))
+    assert word["paragraphs"][0] == "Grounding check" and word["footnotes"]
+    assert any(p.startswith("Supported: Musk has put at least $75 million") for p in word["paragraphs"])
+
+    # The chat's exports appear with the first answer and go with New chat.
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, SEED_Q, 0)
+    page.locator("#export").wait_for(state="visible")
+    assert page.locator("#export-docx").is_visible()
+    # Up-arrow in the empty question box brings the last question back, ready to edit and ask again.
+    box = page.locator("#question textarea")
+    assert box.input_value() == ""
+    box.focus()
+    page.keyboard.press("ArrowUp")
+    assert box.input_value() == SEED_Q
+    page.keyboard.press("End")
+    page.keyboard.type(" Which month?")
+    assert box.input_value() == SEED_Q + " Which month?"
+    box.fill("")
+    page.locator("#new-chat").click()
+    page.locator("#export").wait_for(state="hidden")
+    assert not page.locator("#export-docx").is_visible()
+
+
+def test_api_docs_render_with_no_network(browser, server):  # noqa: ANN001
+    """Every request that leaves the app's own server is refused; the docs page still shows every route."""
+    context = browser.new_context()
+    outside: list[str] = []
+
+    def only_local(route) -> None:  # noqa: ANN001
+        if route.request.url.startswith(server.rstrip("/")):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    pg = context.new_page()
+    pg.goto(server.rstrip("/") + "/api/docs")
+    body = pg.locator("body")
+    for route in ("/ask", "/search", "/brief", "/check", "/documents"):
+        assert pg.locator(".route .path", has_text=route).first.is_visible(), route
+    assert "Answer a question; every sentence cited" in body.inner_text()
+    assert outside == [], outside
+    context.close()
+
+
+def test_a_source_card_opens_the_article_at_its_highlighted_span(page, shots: Path):  # noqa: ANN001
+    answer = ask(page, SEED_Q, 0)
+    assert "Wall Street Journal" in answer.inner_text()
+    card = active_group(page).locator(".source-card").first
+    quote = card.locator("mark").first.inner_text()
+    with page.context.expect_page() as opened:
+        card.locator("a.open-article").click()
+    viewer = opened.value
+    viewer.wait_for_load_state()
+    assert "/api/view/" in viewer.url and "span=" in viewer.url
+    focus = viewer.locator("mark.focus")
+    assert " ".join(focus.inner_text().split()) == " ".join(quote.split())
+    # the whole article is there, and the page is scrolled to the quote
+    original = (ROOT / card.locator(".card-meta code").inner_text()).read_text(encoding="utf-8")
+    assert " ".join(viewer.locator(".text").inner_text().split()) == " ".join(original.split())
+    box = focus.bounding_box()
+    assert box is not None and 0 <= box["y"] < viewer.viewport_size["height"]
+    viewer.screenshot(path=str(shots / "article-viewer.png"))
+    viewer.close()
+
+
+def test_a_corpus_row_opens_its_article(page):  # noqa: ANN001
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#docs").get_by_text("004_b1b54881a5237c4c", exact=False).first.wait_for(timeout=60_000)
+    page.locator("#corpus-search input, #corpus-search textarea").first.fill("004_")
+    page.locator("#doc-count").get_by_text("matching").wait_for()
+    assert "1 matching" in page.locator("#doc-count").inner_text()
+    link = page.locator("#docs a", has_text="open").filter(visible=True).first
+    href = link.get_attribute("href")
+    assert href and "/api/view/" in href
+    with page.context.expect_page() as opened:
+        link.click()
+    viewer = opened.value
+    viewer.wait_for_load_state()
+    original = (SEEDS / "004_b1b54881a5237c4c.txt").read_text(encoding="utf-8")
+    assert " ".join(viewer.locator(".text").inner_text().split()) == " ".join(original.split())
+    viewer.close()

@@ -18,12 +18,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from rag.app.engine import Engine
-from rag.errors import Busy, NotFound, RagError, StoreError, error_line
+from rag.errors import BadInput, Busy, NotFound, RagError, StoreError, error_line
 from rag.reports.grounding import MAX_TEXT_CHARS
 from rag.settings import Settings
 
@@ -110,14 +110,46 @@ def build_api(engine: Engine, settings: Settings, cookie_user: CookieUser | None
         return [{**d.to_dict(), "source": display_path(d.source)} for d in _catalog_docs(engine)]
 
     @api.get("/documents/{ref:path}", summary="One document's canonical text and metadata (as `rag show --json`)")
-    def document(ref: str) -> dict:
-        return engine.document(ref)
+    def document(ref: str, span: str | None = None) -> dict:
+        """With ``span=START:END``: also that span (its quote, page and the viewer's address for it)."""
+        doc = engine.document(ref)
+        at = _span(span, doc["text"])
+        if at is not None:
+            from rag.app.viewer import view_url
+
+            a, b = at
+            page = doc["text"].count("\f", 0, a) + 1 if doc["pages"] else None
+            doc["span"] = {"start": a, "end": b, "quote": doc["text"][a:b], "page": page,
+                           "view": view_url(doc["doc_id"], a, b)}
+        return doc
+
+    @api.get("/view/{doc_id}", summary="The article viewer: a document's whole text, span START:END marked (HTML)",
+             response_class=HTMLResponse)
+    def view(doc_id: str, span: str | None = None, also: str | None = None) -> HTMLResponse:
+        """Stable: ``/api/view/DOC_ID?span=START:END#cited`` (``also=A:B,C:D``: other spans of the answer)."""
+        from rag.app.viewer import parse_spans, render_view
+
+        doc = engine.document(doc_id)
+        try:
+            others = parse_spans(also, len(doc["text"]))
+        except BadInput as e:
+            raise ApiError(400, str(e)) from None
+        return HTMLResponse(render_view(doc, _span(span, doc["text"]), others))
 
     @api.post("/documents", summary="Upload files (multipart field `files`) and ingest them")
     def upload(files: list[UploadFile] = File(...)) -> dict:  # noqa: B008 - FastAPI's way to declare uploads
         return _ingest_uploads(engine, settings, files, uploads)
 
     return api
+
+
+def _span(value: str | None, text: str) -> tuple[int, int] | None:
+    from rag.app.viewer import parse_span
+
+    try:
+        return parse_span(value, len(text))
+    except BadInput as e:
+        raise ApiError(400, str(e)) from None
 
 
 def mount_api(server_app: Any, engine: Engine, settings: Settings) -> FastAPI:
@@ -135,7 +167,7 @@ def mount_api(server_app: Any, engine: Engine, settings: Settings) -> FastAPI:
 
 
 def _docs(api: FastAPI) -> None:
-    from fastapi.openapi.docs import get_swagger_ui_html
+    from rag.app.api_docs import render_docs
 
     @api.get("/openapi.json", include_in_schema=False)
     def openapi() -> dict:
@@ -143,8 +175,10 @@ def _docs(api: FastAPI) -> None:
 
     @api.get("/docs", include_in_schema=False)
     def docs(request: Request) -> Any:
-        return get_swagger_ui_html(openapi_url=request.scope.get("root_path", "") + "/openapi.json",
-                                   title="citable API")
+        """Our own page, rendered from the schema: it needs no script from a CDN, so it works offline."""
+        root = request.scope.get("root_path", "")
+        base = f"{request.url.scheme}://{request.url.netloc}{root}"
+        return HTMLResponse(render_docs(api.openapi(), root + "/openapi.json", base))
 
 
 # -- login -------------------------------------------------------------------------------------------------

@@ -444,7 +444,7 @@ def _show_document(engine, args) -> int:  # noqa: ANN001
     if args.json:
         print(json.dumps(doc, ensure_ascii=False))
         return 0
-    for key in ("title", "source", "date", "author", "format", "pages", "n_passages", "chars", "doc_id"):
+    for key in ("title", "source", "date", "author", "format", "encoding", "pages", "n_passages", "chars", "doc_id"):
         if doc[key] is not None:
             print(f"{key}: {doc[key]}")
     print()
@@ -490,12 +490,12 @@ def _read_text(name: str) -> str:
         if not path.is_file():
             raise BadInput(f"{name} is not a regular file")
         data = path.read_bytes()
-    if b"\x00" in data:
-        raise BadInput(f"{name} is a binary file, not text")
+    from rag.ingest.documents import BadFile, decode_text
+
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BadInput(f"{name} is not UTF-8 text") from None
+        text = decode_text(data)[0]  # UTF-8, else the encoding detected, as articles are read
+    except BadFile as e:
+        raise BadInput(f"{name} is {'a binary file, not text' if 'binary' in str(e) else str(e)}") from None
     if not text.strip():
         raise BadInput(f"{name} is empty: nothing to check")
     return text

@@ -9,7 +9,6 @@ answer's cards and shows one answer's group at a time, so a click never waits fo
 from __future__ import annotations
 
 import html
-import os
 import re
 import tempfile
 from collections.abc import Iterator
@@ -21,10 +20,10 @@ from typing import Any
 from rag.answer.results import LOW_CONFIDENCE, Answer
 from rag.answer.retrieve import Filters
 from rag.app.engine import Engine, shown_error
-from rag.app.ui_cards import render_cards
+from rag.app.ui_cards import render_cards, shown_sources
 from rag.app.uploads import UPLOAD_TYPES, check_uploads, ingest_uploads
 from rag.errors import BadInput
-from rag.paths import shown_name
+from rag.paths import corpus_names, shown_name
 from rag.reports.markdown import md_text
 from rag.settings import Settings, parse_auth
 
@@ -40,6 +39,7 @@ class Turn:
     answer: Answer | None = None
     error: str | None = None
     texts: dict[str, str] = field(default_factory=dict)  # source -> canonical text, read once when answered
+    names: dict[str, str] = field(default_factory=dict)  # source -> as shown (relative to the corpus root)
 
 
 # -- rendering: chat ---------------------------------------------------------------------------------------
@@ -61,8 +61,6 @@ def render_sentence(text: str, citations: list[int], supported: bool, turn: int)
             '<span class="flag">⚠ unsupported</span></span>')
 
 
-
-
 def render_answer(ans: Answer, turn: int) -> str:
     """An answer as one HTML block (one line, so the chat's Markdown renderer leaves it alone)."""
     notes = "".join(f'<div class="answer-note">{html.escape(n)}</div>' for n in getattr(ans, "notes", []))
@@ -74,11 +72,10 @@ def render_answer(ans: Answer, turn: int) -> str:
                       f'<span class="related-source">({html.escape(r.title or r.source)})</span></div>')
         return f'<div class="answer refusal turn-{turn}">{inner}{notes}</div>'
     low = ""
-    if ans.mode == "extractive":  # every extractive answer shows its confidence; a low one is set apart
-        tip = "the judge's calibrated probability that this answers the question"
-        low = (f'<div class="low-confidence" title="{tip}">Low confidence ({ans.confidence:.0%}): read the sources'
-               f'</div>' if ans.confidence < LOW_CONFIDENCE else
-               f'<div class="confidence" title="{tip}">Confidence {ans.confidence:.0%}</div>')
+    if note := ans.confidence_note():  # every extractive answer shows its confidence; a low one is set apart
+        kind = "low-confidence" if ans.confidence < LOW_CONFIDENCE else "confidence"
+        low = (f'<div class="{kind}" title="the judge\'s calibrated probability that this answers the question">'
+               f'{html.escape(note)}</div>')
     if ans.sentences:
         body = " ".join(render_sentence(s.text, s.citations, s.supported, turn) for s in ans.sentences)
     else:  # no sentence breakdown: markers in the text become badges, nothing is claimed as checked
@@ -144,7 +141,7 @@ def render_sources(turns: list[Turn], selected: int | None = None) -> str:
         elif t.answer.refused or not t.answer.citations:
             cards = '<p class="no-sources">No source answers this question.</p>'
         else:
-            cards = render_cards(t.answer.citations, t.texts, i)
+            cards = render_cards(t.answer.citations, t.texts, i, t.names)
         active = " active" if i == selected else ""
         groups.append(f'<div class="src-group{active}" data-turn="{i}"><div class="src-question">Sources for: '
                       f'<b>{html.escape(t.question)}</b></div>{cards}</div>')
@@ -185,6 +182,8 @@ def conversation_markdown(turns: list[Turn], when: datetime | None = None) -> st
             sentences.append(text + notes + ("" if s.supported and s.citations else " *(unsupported)*"))
         body = " ".join(sentences) if sentences else MARKER.sub(rf"[^{i}-\1]", md_text(ans.answer))
         out += [body, ""]
+        if note := ans.confidence_note():  # kept in the export: the reader of the file needs it as much
+            out += [f"*{md_text(note)}.*", ""]
         for c in ans.citations:
             title = md_text(c.title or "(untitled)")
             out.append(f"[^{i}-{c.n}]: “{md_text(c.quote)}” — {title}, {c.date or 'undated'}, "
@@ -245,38 +244,22 @@ def mode_note(settings: Settings) -> str | None:
 
 
 def docs_rows(engine: Engine) -> list[list[Any]]:
-    """Title, date, passages, path (relative to the folder all articles share), doc id."""
-    from rag.paths import shown_name
-
+    """Title, date, passages, path (relative to the folder all articles share; uploads as uploads/NAME), doc id."""
     try:
         docs = engine.index().catalog.docs()
     except Exception:  # noqa: BLE001 - no index yet: an empty corpus, filled by the first upload
         return []
-    root = corpus_root([d.source for d in docs])
-    return [[d.title or "(untitled)", d.date or "undated", d.n_passages, shown_name(relative_to(d.source, root)),
-             d.doc_id] for d in docs]
+    sources = [d.source for d in docs]
+    names = corpus_names(sources, sources, engine.settings.index_dir / "uploads")
+    return [[d.title or "(untitled)", d.date or "undated", d.n_passages, names[d.source], d.doc_id] for d in docs]
 
 
-def corpus_root(sources: list[str]) -> Path | None:
-    """The deepest folder holding every article: paths are shown from there ("business/001.txt")."""
-    if not sources:
-        return None
-    try:
-        common = Path(os.path.commonpath(sources))
-    except ValueError:  # relative and absolute mixed, or different drives
-        return None
-    return common if len(sources) > 1 else common.parent
+def read_link(doc_id: str) -> str:
+    """A Corpus row's link to the article viewer (the whole article; Markdown: the table renders it). Only the
+    id, hex digits, goes into the link: no article text."""
+    from rag.app.viewer import view_url
 
-
-def relative_to(source: str, root: Path | None) -> str:
-    from rag.paths import display_path
-
-    if root is None:
-        return display_path(source)
-    try:
-        return str(Path(source).relative_to(root))
-    except ValueError:
-        return display_path(source)
+    return f"[open ↗]({view_url(doc_id, 0, 0).split('?')[0]})" if re.fullmatch(r"[0-9a-f]+", doc_id) else ""
 
 
 def filter_rows(rows: list[list[Any]], query: str | None) -> list[list[Any]]:
@@ -327,6 +310,7 @@ CSS = """
 .card-title { font-weight: 600; }
 .card-n { color: #1e40af; }
 .card-meta { font-size: 0.8em; color: #6b7280; margin: 2px 0 6px; }
+.open-article { margin-left: 6px; color: #1d4ed8; white-space: nowrap; }
 .passage { white-space: pre-wrap; font-size: 0.9em; line-height: 1.45; }
 .passage mark { background: #fde68a; padding: 0 1px; }
 .passage .instruction { text-decoration: line-through #b91c1c; color: #6b7280; }
@@ -366,6 +350,17 @@ SELECT_JS = """
   }
   document.addEventListener('click', handle, true);
   document.addEventListener('keydown', ev => { if (ev.key === 'Enter') handle(ev); }, true);
+  // Up-arrow in an empty question box brings the last question back, as in a shell.
+  document.addEventListener('keydown', ev => {
+    const box = ev.target instanceof Element ? ev.target.closest('#question textarea') : null;
+    if (!box || ev.key !== 'ArrowUp' || box.value !== '') return;
+    const asked = document.querySelectorAll('#chat .question');
+    if (!asked.length) return;
+    ev.preventDefault();
+    box.value = asked[asked.length - 1].innerText.trim();
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+    box.setSelectionRange(box.value.length, box.value.length);
+  }, true);
 }
 """
 
@@ -399,6 +394,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                 elif event.kind == "answer" and event.answer is not None:
                     turn.answer = event.answer
                     turn.texts = read_texts(engine, event.answer)
+                    turn.names = shown_sources(engine, event.answer.citations)
             if turn.answer is None:
                 turn.error = "no answer came back"
         except Exception as e:  # noqa: BLE001 - shown to the user as one line, the app keeps running
@@ -423,7 +419,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         shown = filter_rows(rows, query)
         choices = [(f"{r[0][:70]} — {r[3]}", r[4]) for r in shown]
         count = f"{len(rows)} articles" + (f", {len(shown)} matching “{query.strip()}”" if query.strip() else "")
-        return [r[:4] for r in shown], gr.update(choices=choices, value=None), count
+        return [[*r[:4], read_link(r[4])] for r in shown], gr.update(choices=choices, value=None), count
 
     def upload(files: list[str] | None, query: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         # Problems are one readable status line, not gr.Error: an error would mark every output of the
@@ -469,10 +465,11 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                             ask_btn = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                         with gr.Row():
                             new_btn = gr.Button("New chat", size="sm", elem_id="new-chat")
+                            # hidden until there is a conversation to export
                             export_btn = gr.DownloadButton("Export Markdown", size="sm", elem_id="export",
-                                                           value=None)
+                                                           value=None, visible=False)
                             export_docx_btn = gr.DownloadButton("Export Word", size="sm", elem_id="export-docx",
-                                                                value=None)
+                                                                value=None, visible=False)
                         with gr.Accordion("Controls", open=True):
                             with gr.Row():
                                 mode = gr.Radio(mode_choices(settings), value="auto", label="Mode",
@@ -492,9 +489,9 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                 count = gr.Markdown(elem_id="doc-count")
                 corpus_q = gr.Textbox(label="Search articles (title or file)", elem_id="corpus-search",
                                       max_lines=1, placeholder="e.g. Yukos or business/")
-                docs = gr.Dataframe(headers=["Title", "Date", "Passages", "File"], interactive=False,
-                                    elem_id="docs", wrap=True,
-                                    column_widths=["46%", "12%", "10%", "32%"])
+                docs = gr.Dataframe(headers=["Title", "Date", "Passages", "File", "Read"], interactive=False,
+                                    elem_id="docs", wrap=True, datatype=["str", "str", "number", "str", "markdown"],
+                                    column_widths=["42%", "11%", "9%", "28%", "10%"])
                 files = gr.File(label=f"Add articles (.txt, .md, .html, .pdf, .docx; up to "
                                       f"{settings.max_upload_mb:g} MB each)",
                                 file_count="multiple", file_types=list(UPLOAD_TYPES), elem_id="upload")
@@ -509,15 +506,23 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
 
         inputs = [question, turns, mode, k, since, until, source]
         outputs = [chatbot, sources, turns, question, export_btn]
+        def download(path: str | None) -> Any:
+            """An export button: shown with its file when there is one, hidden when there is nothing to export."""
+            return gr.update(value=path, visible=path is not None)
+
         def ask_and_export(*args: Any) -> Iterator[tuple]:
             """``ask``, with the Word export written whenever the Markdown one is (same outputs, one more)."""
             for out in ask(*args):
-                yield (*out, gr.skip() if isinstance(out[-1], dict) else write_docx_export(out[2], exports))
+                if isinstance(out[-1], dict):  # gr.skip(): still streaming
+                    yield (*out, gr.skip())
+                else:
+                    yield (*out[:-1], download(out[-1]), download(write_docx_export(out[2], exports)))
 
         outputs.append(export_docx_btn)
         ask_btn.click(ask_and_export, inputs, outputs, api_visibility="private")
         question.submit(ask_and_export, inputs, outputs, api_visibility="private")
-        new_btn.click(lambda: (*new_chat(), None), None, outputs, api_visibility="private")
+        new_btn.click(lambda: (*new_chat()[:-1], download(None), download(None)), None, outputs,
+                      api_visibility="private")
         gr.api(ask_json, api_name="ask_json")
         app.load(corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
         ingest_btn.click(upload, [files, corpus_q], [docs, pick, status, files], api_visibility="private").then(

@@ -5,10 +5,14 @@ chat's sources panel (rag/app/ui.py) and the Briefing tab (rag/app/ui_reports.py
 from __future__ import annotations
 
 import html
+from pathlib import Path
+from typing import Any
 
 from rag.answer.injection import instruction_spans
 from rag.answer.results import Citation
-from rag.paths import shown_name
+from rag.app.viewer import view_url
+from rag.ingest.documents import doc_id_for
+from rag.paths import corpus_names, shown_name
 
 CONTEXT_CHARS = 280  # surrounding text shown on each side of a cited span
 INSTRUCTION_NOTE = "text addressed to an AI assistant: never used as evidence"
@@ -40,14 +44,26 @@ def flag_instructions(text: str, lo: int, hi: int, flagged: list[tuple[int, int]
     return "".join(out)
 
 
+def shown_sources(engine: Any, citations: list[Citation]) -> dict[str, str]:
+    """source -> how a card names it: relative to the corpus root, uploads as ``uploads/NAME``
+    (:func:`rag.paths.corpus_names`)."""
+    try:
+        every = [d.source for d in engine.index().catalog.docs()]
+    except Exception:  # noqa: BLE001 - no index: the paths as given
+        every = []
+    return corpus_names(sorted({c.source for c in citations}), every, engine.settings.index_dir / "uploads")
+
+
 def render_card(c: Citation, text: str | None, turn: int) -> str:
     """One citation: title, date, file and the passage with the exact cited span in a <mark>."""
     return render_group([c], text, turn)
 
 
-def render_cards(citations: list[Citation], texts: dict[str, str], turn: int) -> str:
+def render_cards(citations: list[Citation], texts: dict[str, str], turn: int | str,
+                 names: dict[str, str] | None = None) -> str:
     """One card per passage: citations of one article whose shown passages overlap share a card, which marks
-    every quote (two quotes of one paragraph are not two near-identical cards)."""
+    every quote (two quotes of one paragraph are not two near-identical cards). ``names``: how each source is
+    shown (:func:`shown_sources`; its path as given when missing)."""
     groups: list[list[Citation]] = []
     for c in sorted(citations, key=lambda c: (c.source, c.start)):
         text = texts.get(c.source)
@@ -59,17 +75,30 @@ def render_cards(citations: list[Citation], texts: dict[str, str], turn: int) ->
         else:
             groups.append([c])
     groups.sort(key=lambda g: min(c.n for c in g))
-    return "".join(render_group(g, texts.get(g[0].source), turn) for g in groups)
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for c in citations:
+        spans.setdefault(c.source, []).append((c.start, c.end))
+    return "".join(render_group(g, texts.get(g[0].source), turn, (names or {}).get(g[0].source),
+                                spans.get(g[0].source)) for g in groups)
 
 
-def render_group(group: list[Citation], text: str | None, turn: int) -> str:
+def open_link(c: Citation, also: list[tuple[int, int]] | None = None) -> str:
+    """The card's link to the article viewer: the whole article at this quote (the answer's other quotes of it
+    marked too), in a new tab."""
+    url = view_url(doc_id_for(str(Path(c.source).resolve())), c.start, c.end, also)
+    return (f'<a class="open-article" href="{html.escape(url)}" target="_blank" rel="noopener noreferrer" '
+            f'title="read the whole article at this quote">open article ↗</a>')
+
+
+def render_group(group: list[Citation], text: str | None, turn: int | str, name: str | None = None,
+                 also: list[tuple[int, int]] | None = None) -> str:
     """A card for citations of one passage; each citation's number is an anchor a badge can select."""
     c = group[0]
     ns = "".join(f'<span class="card-n" id="src-{turn}-{x.n}">[{x.n}]</span>' for x in group[1:])
     spans = ", ".join(x.location for x in group)
     head = (f'<div class="card-title"><span class="card-n">[{c.n}]</span>{ns} {html.escape(c.title or "(untitled)")}'
             f'</div><div class="card-meta">{html.escape(c.date or "undated")} · '
-            f'<code>{html.escape(shown_name(c.source))}</code> {html.escape(spans)}</div>')
+            f'<code>{html.escape(name or shown_name(c.source))}</code> {html.escape(spans)} {open_link(c, also)}</div>')
     if text is not None and all(text[x.start:x.end] == x.quote for x in group):
         a = passage_window(text, min(x.start for x in group), min(x.end for x in group))[0]
         b = passage_window(text, max(x.start for x in group), max(x.end for x in group))[1]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.app.engine import Engine, shown_error
-from rag.app.ui_cards import render_cards
+from rag.app.ui_cards import render_cards, shown_sources
 from rag.paths import shown_name
 from rag.reports.markdown import check_markdown
 from rag.reports.report_types import Briefing, CheckReport, Item
@@ -35,6 +35,7 @@ CSS = """
 .claim.not_found .label { color: #92400e; }
 .claim blockquote { margin: 4px 0 0 0; padding-left: 8px; border-left: 3px solid #fde68a; font-size: 0.9em; }
 .claim .why, .claim .where { font-size: 0.8em; color: #6b7280; }
+.report-hint { color: #6b7280; font-style: italic; padding: 6px 0; }
 """
 
 
@@ -48,7 +49,7 @@ def _items(items: list[Item], empty: str) -> str:
     return "<ul>" + "".join(f"<li>{html.escape(x.text)} {_refs(x.citations)}</li>" for x in items) + "</ul>"
 
 
-def render_briefing(b: Briefing, texts: dict[str, str]) -> str:
+def render_briefing(b: Briefing, texts: dict[str, str], names: dict[str, str] | None = None) -> str:
     """A briefing as HTML: every section, its citation badges, and the cited passages as cards."""
     e = html.escape
     out = [f'<div class="report briefing"><h2>Briefing: {e(b.topic)}</h2>',
@@ -72,7 +73,7 @@ def render_briefing(b: Briefing, texts: dict[str, str]) -> str:
         out.append(f'<div class="side account">{accounts}</div>'
                    f'<div class="side denial">{e(c.denial.text)} {_refs(c.denial.citations)}{differs}</div>')
     out += ["</div><h3>Open questions</h3>", _items(b.open_questions, "None found."), "<h3>Sources</h3>"]
-    out.append(render_cards(b.citations, texts, "brief"))
+    out.append(render_cards(b.citations, texts, "brief", names))
     return "".join(out) + "</div>"
 
 
@@ -90,6 +91,11 @@ def render_check(r: CheckReport) -> str:
             body += f'<div class="why">{e(c.reason)}</div>'
         out.append(f'<div class="claim {c.label}">{body}</div>')
     return "".join(out) + "</div>"
+
+
+def render_hint(message: str) -> str:
+    """What to do, where the report would be: an empty input is not an error."""
+    return f'<div class="report-hint">{html.escape(message)}</div>'
 
 
 def _texts(engine: Engine, sources: set[str]) -> dict[str, str]:
@@ -112,30 +118,44 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
     """The Briefing and Check tabs (called inside the app's ``gr.Tabs``)."""
     exports.mkdir(parents=True, exist_ok=True)
 
-    def run(command: Any, text: str, missing: str) -> Any:
-        """One line for the user: what to type, their mistake, or an internal error with a hint."""
-        if not (text or "").strip():
-            raise gr.Error(missing)
+    def run(command: Any, text: str) -> Any:
+        """The report, or one line for the user: their mistake, or an internal error with a hint."""
         try:
             return command(text)
         except Exception as e:  # noqa: BLE001 - shown_error tells the user's mistakes from bugs
             raise gr.Error(shown_error(e, engine.settings)) from None
 
+    def exported(path: str | None) -> Any:
+        """An export button: shown with its file when there is one, hidden when there is nothing to export."""
+        return gr.update(value=path, visible=path is not None)
+
     def brief(topic: str) -> tuple:
-        b = run(engine.brief, topic, "Type a topic first.")
-        html_out = render_briefing(b, _texts(engine, {c.source for c in b.citations}))
+        if not (topic or "").strip():  # a hint where the briefing goes, not an error
+            return (render_hint("Type a topic first: a person, company or event in your articles."),
+                    *(exported(None),) * 3)
+        b = run(engine.brief, topic)
+        texts = _texts(engine, {c.source for c in b.citations})
+        html_out = render_briefing(b, texts, shown_sources(engine, b.citations))
         from rag.reports.docx_export import briefing_docx
 
         docx_path = Path(tempfile.mkdtemp(dir=exports)) / "briefing.docx"
         docx_path.write_bytes(briefing_docx(b))
-        return (html_out, _write(exports, "briefing.md", b.markdown),
-                _write(exports, "briefing.json", json.dumps(b.to_dict(), ensure_ascii=False, indent=1)),
-                str(docx_path))
+        return (html_out, exported(_write(exports, "briefing.md", b.markdown)),
+                exported(_write(exports, "briefing.json", json.dumps(b.to_dict(), ensure_ascii=False, indent=1))),
+                exported(str(docx_path)))
 
     def check(text: str) -> tuple:
-        r = run(engine.check, text, "Paste a text to check first.")
-        return (render_check(r), _write(exports, "check.md", check_markdown(r)),
-                _write(exports, "check.json", json.dumps(r.to_dict(), ensure_ascii=False, indent=1)))
+        if not (text or "").strip():
+            return render_hint("Paste a text to check first: each of its sentences is checked as a claim."), \
+                exported(None), exported(None), exported(None)
+        r = run(engine.check, text)
+        from rag.reports.docx_export import check_docx
+
+        docx_path = Path(tempfile.mkdtemp(dir=exports)) / "check.docx"
+        docx_path.write_bytes(check_docx(r))
+        return (render_check(r), exported(_write(exports, "check.md", check_markdown(r))),
+                exported(_write(exports, "check.json", json.dumps(r.to_dict(), ensure_ascii=False, indent=1))),
+                exported(str(docx_path)))
 
     with gr.Tab("Briefing", id="brief-tab"):
         with gr.Row():
@@ -143,17 +163,20 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
                                scale=5, elem_id="brief-topic", max_lines=1)
             brief_btn = gr.Button("Brief", variant="primary", scale=1, elem_id="brief")
         with gr.Row():
-            brief_md = gr.DownloadButton("Export Markdown", size="sm", elem_id="brief-md", value=None)
-            brief_json = gr.DownloadButton("Export JSON", size="sm", elem_id="brief-json", value=None)
-            brief_docx = gr.DownloadButton("Export Word", size="sm", elem_id="brief-docx", value=None)
+            # hidden until there is a briefing to export
+            brief_md = gr.DownloadButton("Export Markdown", size="sm", elem_id="brief-md", value=None, visible=False)
+            brief_json = gr.DownloadButton("Export JSON", size="sm", elem_id="brief-json", value=None, visible=False)
+            brief_docx = gr.DownloadButton("Export Word", size="sm", elem_id="brief-docx", value=None, visible=False)
         brief_out = gr.HTML(elem_id="briefing")
     with gr.Tab("Check", id="check-tab"):
         text = gr.Textbox(label="Text to check (each sentence is a claim)", lines=8, elem_id="check-text")
         check_btn = gr.Button("Check", variant="primary", elem_id="check")
         with gr.Row():
-            check_md = gr.DownloadButton("Export Markdown", size="sm", elem_id="check-md", value=None)
-            check_json = gr.DownloadButton("Export JSON", size="sm", elem_id="check-json", value=None)
+            check_md = gr.DownloadButton("Export Markdown", size="sm", elem_id="check-md", value=None, visible=False)
+            check_json = gr.DownloadButton("Export JSON", size="sm", elem_id="check-json", value=None, visible=False)
+            check_docx_btn = gr.DownloadButton("Export Word", size="sm", elem_id="check-docx", value=None,
+                                               visible=False)
         check_out = gr.HTML(elem_id="check-result")
     brief_btn.click(brief, topic, [brief_out, brief_md, brief_json, brief_docx], api_visibility="private")
     topic.submit(brief, topic, [brief_out, brief_md, brief_json, brief_docx], api_visibility="private")
-    check_btn.click(check, text, [check_out, check_md, check_json], api_visibility="private")
+    check_btn.click(check, text, [check_out, check_md, check_json, check_docx_btn], api_visibility="private")

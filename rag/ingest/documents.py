@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import date as calendar_date
 from html.parser import HTMLParser
@@ -40,6 +42,9 @@ class Document:
     # What gives passages their subject when embedded and scored, in place of a title the file lacks: its first
     # line (a file name says nothing about the story). None: the title does that.
     context: str | None = None
+    # The text encoding the file's bytes were decoded from ("utf-8", "cp1252", "utf-16", ...); None for PDF and
+    # Word files, which are read from their bytes by their own parsers.
+    encoding: str | None = None
 
     @property
     def doc_id(self) -> str:
@@ -101,12 +106,12 @@ def read_document(path: Path) -> Document:
     except OSError as e:
         raise BadFile(f"unreadable ({e.strerror or e})") from None
     sha = hashlib.sha256(raw).hexdigest()
-    author = None
+    author = encoding = None
     if suffix in BINARY_SUFFIXES:
         parsed = _read_binary(suffix, raw)
         text, title, date, body_start, author = parsed.text, parsed.title, parsed.date, 0, parsed.author
     else:
-        decoded = _decode(raw)
+        decoded, encoding = decode_text(raw)
         if suffix in (".html", ".htm"):
             text, title, date, author = _read_page(decoded)
             body_start = 0
@@ -115,7 +120,7 @@ def read_document(path: Path) -> Document:
     if not text[body_start:].strip():
         raise BadFile("empty (no text)")
     context = None if title else lead_line(text, body_start)
-    return Document(str(path), text, title or file_title(path), date, sha, body_start, author, context)
+    return Document(str(path), text, title or file_title(path), date, sha, body_start, author, context, encoding)
 
 
 def lead_line(text: str, body_start: int = 0) -> str | None:
@@ -129,13 +134,57 @@ def file_title(path: Path) -> str:
     return shown_name(path.name)
 
 
-def _decode(raw: bytes) -> str:
+_BOMS = (  # (byte-order mark, codec that drops it, encoding named); UTF-32's before UTF-16's, which it starts with
+    (b"\xef\xbb\xbf", "utf-8-sig", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32", "utf-32"), (b"\xff\xfe", "utf-16", "utf-16"), (b"\xfe\xff", "utf-16", "utf-16"))
+# Legacy Western text (the bulk of an English or European news archive) is windows-1252, the default browsers give
+# unlabelled pages. On a text that is mostly ASCII a detector has only a few bytes to judge by (sport/199.txt has one
+# byte over 127, a pound sign, which charset-normalizer alone reads as Japanese), so cp1252 wins there when the
+# detector finds it about as plausible as its best guess.
+_MOSTLY_ASCII = 0.8
+_MESS_MARGIN = 0.1
+
+
+def decode_text(raw: bytes) -> tuple[str, str]:
+    """A text file's bytes as text, and the encoding used: UTF-8 (or a byte-order mark's UTF-16/32) when the bytes
+    are that; otherwise the encoding charset-normalizer detects. Raises BadFile for binary content."""
+    for bom, codec, name in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec), name
+            except UnicodeDecodeError as e:
+                raise BadFile(f"not text (invalid {name} at offset {e.start})") from None
     if b"\x00" in raw[:8192]:
         raise BadFile("not text (binary content)")
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise BadFile(f"not UTF-8 (invalid byte at offset {e.start})") from None
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    encoding = _detect(raw)
+    try:
+        text = raw.decode(encoding) if encoding else None
+    except (UnicodeDecodeError, LookupError):
+        text = None
+    if text is None:
+        raise BadFile("not text (no known text encoding reads it)")
+    controls = sum(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v" for ch in text)
+    if controls > 0.01 * len(text):  # bytes some encoding maps to characters, but not a text anyone wrote
+        raise BadFile("not text (binary content)")
+    return text, encoding
+
+
+def _detect(raw: bytes) -> str | None:
+    import charset_normalizer
+
+    matches = list(charset_normalizer.from_bytes(raw))
+    if not matches:
+        return None
+    best = matches[0]
+    ascii_share = sum(b < 0x80 for b in raw) / len(raw)
+    western = next((m for m in matches if "cp1252" in m.could_be_from_charset), None)
+    if western is not None and ascii_share >= _MOSTLY_ASCII and western.chaos <= best.chaos + _MESS_MARGIN:
+        return "cp1252"
+    return codecs.lookup(best.encoding).name
 
 
 def _read_binary(suffix: str, raw: bytes) -> readers.Parsed:

@@ -62,6 +62,7 @@ def document_view(info: Any, text: str, shown_source: str) -> dict:
     paged = page_for(info.source, text, 0) is not None
     return {"source": shown_source, "path": info.source, "doc_id": info.doc_id, "title": info.title,
             "date": info.date, "author": info.author, "format": Path(info.source).suffix.lower().lstrip("."),
+            "encoding": info.encoding,
             "sha": info.sha, "n_passages": info.n_passages, "chars": len(text),
             "pages": len(page_starts(text)) if paged else None, "page_starts": page_starts(text) if paged else None,
             "text": text}
@@ -114,16 +115,18 @@ def read_pdf(raw: bytes) -> Parsed:
     except pdfium.PdfiumError as e:
         raise ReadError(f"not a readable PDF ({e})") from None
     try:
-        pages = [_pdf_page_text(pdf, i) for i in range(len(pdf))]
+        pages = [_pdf_page_lines(pdf, i) for i in range(len(pdf))]
         meta = pdf.get_metadata_dict(skip_empty=True)
     finally:
         pdf.close()
-    text = PAGE_BREAK.join(pages)
+    pages = drop_running_lines(pages)
+    width = line_width([ln for page in pages for ln in page])
+    text = rejoin_hyphenated(PAGE_BREAK.join(unwrap_lines("\n".join(page), width) for page in pages))
     return Parsed(text, _one_line(meta.get("Title")), _one_line(meta.get("Author")))
 
 
-def _pdf_page_text(pdf: Any, i: int) -> str:
-    """One page's text; a page that cannot be loaded or read (a page tree that loops, a broken content stream) is a
+def _pdf_page_lines(pdf: Any, i: int) -> list[str]:
+    """One page's lines; a page that cannot be loaded or read (a page tree that loops, a broken content stream) is a
     ReadError naming the page: the file is skipped with a warning, the rest of the folder is ingested."""
     import pypdfium2 as pdfium
 
@@ -138,27 +141,98 @@ def _pdf_page_text(pdf: Any, i: int) -> str:
     except (pdfium.PdfiumError, ValueError, OSError) as e:
         raise ReadError(f"page {i + 1} of the PDF cannot be read ({' '.join(str(e).split()) or type(e).__name__})") \
             from None
-    return unwrap_lines(text)
+    return [" ".join(ln.split()) for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
 
 
-def unwrap_lines(page: str) -> str:
+_SOFT_HYPHEN = "\ufffe"  # pdfium's mark for a hyphen that ended a line: the line break is already gone
+_HYPHENATED = re.compile(rf"(\w+){_SOFT_HYPHEN}(\w+)")
+
+
+def rejoin_hyphenated(text: str) -> str:
+    """A word a line break hyphenated, whole again where the document spells it whole elsewhere ('manage-' /
+    'ment'); kept with its hyphen otherwise ('pre-' / 'tax'), since a hyphen may be the word's own."""
+    if _SOFT_HYPHEN not in text:
+        return text
+    words = set(re.findall(r"\w+", text.replace(_SOFT_HYPHEN, " ").lower()))
+
+    def join(m: re.Match[str]) -> str:
+        whole = m.group(1) + m.group(2)
+        return whole if whole.lower() in words else f"{m.group(1)}-{m.group(2)}"
+
+    return _HYPHENATED.sub(join, text).replace(_SOFT_HYPHEN, "-")
+
+
+# -- running headers, footers and page numbers ---------------------------------------------------------------
+EDGE_LINES = 3  # running headers and footers are looked for among a page's first and last lines only
+_PAGE_NUMBER = re.compile(r"(?i)^[-–—(\[\s]*(?:page|p\.|seite|pagina|página)?\s*\d{1,3}\s*(?:(?:of|/|von|de|sur)"
+                          r"\s*\d{1,3})?[-–—)\]\s]*$")
+
+
+def _shape(line: str) -> str:
+    """A line with its numbers blanked: a running header or footer that carries the page number ('Page 2 of 5',
+    'https://example.com/story 2/5') has the same shape on every page."""
+    return re.sub(r"\d+", "#", line.lower())
+
+
+def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Pages without what a printer or word processor repeats on each of them: a line among a page's first or last
+    ``EDGE_LINES`` whose shape (numbers blanked) recurs at the edge of at least half the pages (and two), and
+    page numbers ('3', 'Page 3 of 5', '- 3 -', '3/5') standing alone at a page's edge."""
+    def edges(page: list[str]) -> set[int]:
+        kept = [i for i, ln in enumerate(page) if ln]
+        return set(kept[:EDGE_LINES] + kept[-EDGE_LINES:])
+
+    counts: dict[str, int] = {}
+    for page in pages:
+        for shape in {_shape(page[i]) for i in edges(page)}:
+            counts[shape] = counts.get(shape, 0) + 1
+    need = max(2, (len(pages) + 1) // 2)
+    running = {shape for shape, n in counts.items() if n >= need}
+    out = []
+    for page in pages:
+        drop = {i for i in edges(page) if _shape(page[i]) in running or _PAGE_NUMBER.match(page[i])}
+        out.append([ln for i, ln in enumerate(page) if i not in drop])
+    return out
+
+
+# -- wrapped lines -------------------------------------------------------------------------------------------
+FULL_LINE = 0.7  # a line at least this share of the text's width ran into the right margin: the PDF wrapped it
+
+
+def line_width(lines: list[str]) -> int:
+    """The text column's width in characters: the length the longest lines reach (the 90th percentile, so one
+    overlong line, a URL or a table row, does not set it)."""
+    lengths = sorted(len(ln) for ln in lines if len(ln.split()) >= 4)
+    return lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
+
+
+def unwrap_lines(page: str, width: int = 0) -> str:
     """A PDF page's text with the lines it wrapped inside a sentence joined again.
 
-    A line continues on the next when it does not end a sentence and the next starts in lower case (or the line
-    ends with a comma or hyphen): a headline followed by a capitalised sentence stays its own line."""
+    A line that does not end a sentence continues on the next when it is full (at least ``FULL_LINE`` of ``width``,
+    the column's width: it ran into the margin, as browsers and word processors wrap, whatever the next line starts
+    with: 'pre-tax profit of' / '£86.4m'), when the next starts in lower case, or when it ends with a comma, hyphen
+    or open bracket. A short line before a capitalised one or a figure (a headline, its dateline) stays."""
     lines = [ln.strip() for ln in page.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     out: list[str] = []
+    piece = ""  # the last line read: whether it was full is judged on it, not on the lines joined before it
     for ln in lines:
         if not ln:
             if out and out[-1]:
                 out.append("")
             continue
         prev = out[-1] if out else ""
-        if prev and not _TERMINAL.search(prev) and (ln[0].islower() or prev[-1] in ",-("):
+        if prev and not _TERMINAL.search(prev) and _continues(piece, ln, width):
             out[-1] = prev + ("" if prev.endswith("-") and ln[0].islower() else " ") + ln
         else:
             out.append(ln)
+        piece = ln
     return "\n".join(x for x in out if x)
+
+
+def _continues(line: str, following: str, width: int) -> bool:
+    full = width > 0 and len(line) >= FULL_LINE * width and len(line.split()) >= 4
+    return full or following[0].islower() or line[-1] in ",-("
 
 
 # -- Word --------------------------------------------------------------------------------------------------

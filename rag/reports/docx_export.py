@@ -1,4 +1,4 @@
-"""Word (.docx) exports of a briefing and of a conversation, beside the Markdown ones (python-docx).
+"""Word (.docx) exports of a briefing, a grounding check and a conversation, beside the Markdown ones (python-docx).
 
 Every citation becomes a real Word footnote (``word/footnotes.xml``; python-docx writes the part, Word and
 LibreOffice number them) holding the quote and its source: title, date, file, page for PDFs, character offsets.
@@ -22,8 +22,8 @@ from docx.opc.part import XmlPart
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 
-from rag.answer.results import LOW_CONFIDENCE, Citation
-from rag.reports.report_types import Briefing, Item
+from rag.answer.results import Citation
+from rag.reports.report_types import Briefing, CheckReport, Item
 
 FOOTNOTES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 _NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -156,6 +156,28 @@ def briefing_docx(b: Briefing) -> bytes:
     return w.save()
 
 
+_CHECK_LABELS = {"supported": "Supported", "contradicted": "Contradicted", "not_found": "Not found"}
+
+
+def check_docx(r: CheckReport) -> bytes:
+    """A grounding check as a Word document: its summary, then each claim with its label, the evidence as a
+    footnote (quote and where it is) and, for a claim not supported, why."""
+    w = _Writer("Grounding check")
+    w.doc.add_heading("Grounding check", level=0)
+    w.doc.add_paragraph().add_run(_clean(r.summary())).bold = True
+    for c in r.claims:
+        p = w.doc.add_paragraph(style="List Number")
+        p.add_run(f"{_CHECK_LABELS.get(c.label, c.label)}: ").bold = True
+        p.add_run(_clean(" ".join(c.text.split())))
+        if c.evidence:
+            e = c.evidence
+            w.notes.cite(p, f"“{_clean(e.quote)}” — {_clean(e.title or '(untitled)')}, {e.date or 'undated'}, "
+                            f"{e.source} [{e.start}:{e.end}]")
+        if c.label != "supported" and c.reason:
+            w.note(c.reason)
+    return w.save()
+
+
 def conversation_docx(turns: list[Any], when: datetime | None = None) -> bytes:
     """A chat (``rag.app.ui.Turn`` list) as a Word document: each question, its answer, one footnote per citation."""
     when = when or datetime.now()
@@ -175,18 +197,17 @@ def conversation_docx(turns: list[Any], when: datetime | None = None) -> bytes:
         sentences = ans.sentences or []
         if not sentences:  # no sentence breakdown: the text with its markers as footnotes
             w.cited(ans.answer, [int(n) for n in _MARKER.findall(ans.answer)], by_n)
-            continue
-        p = w.doc.add_paragraph()
-        for s in sentences:
-            p.add_run(_clean(_MARKER.sub("", s.text)) + " ")
-            for n in s.citations:
-                if n in by_n:
-                    w.notes.cite(p, source_note(by_n[n]))
-            if not (s.supported and s.citations):
-                p.add_run("(unsupported) ").italic = True
-        if ans.mode == "extractive":  # the judge's calibrated confidence, as the chat shows it
-            low = " (low: read the sources)" if ans.confidence < LOW_CONFIDENCE else ""
-            w.note(f"Confidence {ans.confidence:.0%}{low}.")
+        else:
+            p = w.doc.add_paragraph()
+            for s in sentences:
+                p.add_run(_clean(_MARKER.sub("", s.text)) + " ")
+                for n in s.citations:
+                    if n in by_n:
+                        w.notes.cite(p, source_note(by_n[n]))
+                if not (s.supported and s.citations):
+                    p.add_run("(unsupported) ").italic = True
+        if note := ans.confidence_note():
+            w.note(f"{note}.")
     return w.save()
 
 

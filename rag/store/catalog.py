@@ -40,6 +40,7 @@ class DocInfo:
     n_passages: int
     author: str | None = None
     context: str | None = None  # Document.context
+    encoding: str | None = None  # Document.encoding (None: a PDF or Word file, or an index built before it was kept)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -57,7 +58,7 @@ class Catalog:
     def _migrate(conn: sqlite3.Connection) -> None:
         """Columns added since an index was built (older indexes open unchanged, the new column empty)."""
         columns = {r[1] for r in conn.execute("PRAGMA table_info(docs)")}
-        for column in ("author", "context"):
+        for column in ("author", "context", "encoding"):
             if column not in columns:
                 conn.execute(f"ALTER TABLE docs ADD COLUMN {column} TEXT")
 
@@ -84,7 +85,7 @@ class Catalog:
 
     def docs(self) -> list[DocInfo]:
         rows = self._conn().execute(
-            "SELECT doc_id, source, title, date, sha, n_passages, author, context FROM docs ORDER BY source"
+            "SELECT doc_id, source, title, date, sha, n_passages, author, context, encoding FROM docs ORDER BY source"
         ).fetchall()
         return [DocInfo(*r) for r in rows]
 
@@ -95,7 +96,7 @@ class Catalog:
 
     def doc(self, doc_id: str) -> DocInfo | None:
         row = self._conn().execute(
-            "SELECT doc_id, source, title, date, sha, n_passages, author, context FROM docs WHERE doc_id=?",
+            "SELECT doc_id, source, title, date, sha, n_passages, author, context, encoding FROM docs WHERE doc_id=?",
             (doc_id,)).fetchone()
         return DocInfo(*row) if row else None
 
@@ -218,9 +219,9 @@ class Catalog:
                 conn.execute("DELETE FROM docs WHERE doc_id=?", (doc.doc_id,))
                 conn.execute(
                     "INSERT INTO docs(doc_id, source, title, date, sha, body_start, text, n_passages, ingested_at,"
-                    " author, context) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                    " author, context, encoding) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                     (doc.doc_id, doc.source, doc.title, doc.date, doc.sha, doc.body_start, doc.text,
-                     len(passages), time.time(), doc.author, doc.context))
+                     len(passages), time.time(), doc.author, doc.context, doc.encoding))
                 conn.executemany(
                     "INSERT INTO passages VALUES(?,?,?,?,?,?)",
                     [(p.pid, p.doc_id, p.ord, p.start, p.end, p.text) for p in passages])

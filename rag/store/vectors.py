@@ -220,7 +220,7 @@ class RemoteCatalog:
             ids.append(doc.doc_id)
             docs.append(doc.text)
             metas.append({"source": doc.source, "title": doc.title or "", "date": doc.date or "", "sha": doc.sha,
-                          "author": doc.author or "", "context": doc.context or "",
+                          "author": doc.author or "", "context": doc.context or "", "encoding": doc.encoding or "",
                           "body_start": doc.body_start,
                           "passages": json.dumps([[p.pid, p.ord, p.start, p.end] for p in passages])})
         with guard(self.url):
@@ -254,7 +254,7 @@ class RemoteCatalog:
                 for text, m in zip(res["documents"], res["metadatas"], strict=True):
                     doc = Document(str(m["source"]), text, m["title"] or None, m["date"] or None, str(m["sha"]),
                                    int(m["body_start"]), str(m.get("author") or "") or None,
-                                   str(m.get("context") or "") or None)
+                                   str(m.get("context") or "") or None, str(m.get("encoding") or "") or None)
                     passages = [Passage(pid, doc.doc_id, o, a, b, text[a:b])
                                 for pid, o, a, b in json.loads(str(m["passages"]))]
                     items.append((doc, passages))

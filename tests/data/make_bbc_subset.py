@@ -6,7 +6,7 @@ answer competes with the articles most likely to be confused with it, not 2,000 
 - each question's 5 nearest articles by BM25 over the whole corpus (negatives included): the lexical confusers a
   full index would put beside the answer;
 - every 20th article of each category, for a realistic spread of topics (the briefing's "80% business" check);
-- ``sport/199.txt`` (not valid UTF-8: skipped with a warning) and ``README.TXT``, as in the whole folder.
+- ``sport/199.txt`` (Latin-1, not UTF-8: read in the encoding detected) and ``README.TXT``, as in the whole folder.
 
 Deterministic; run it again only if the question set changes: ``python tests/data/make_bbc_subset.py``.
 """
