@@ -51,14 +51,24 @@ def digest(pyproject: Path = ROOT / "pyproject.toml") -> str:
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
+def read_lock(path: Path) -> dict[str, tuple[str, list[str]]]:
+    """name -> (version, sha256 hashes) for every pin of a lock file (a pin line, then its ``--hash`` lines)."""
+    entries: dict[str, tuple[str, list[str]]] = {}
+    hashes: list[str] | None = None
+    for line in path.read_text().splitlines():
+        if m := PIN.match(line):
+            hashes = []
+            entries[normalise(m.group(1))] = (m.group(2), hashes)
+        elif hashes is not None and "--hash=sha256:" in line:
+            hashes.append(line.split("--hash=sha256:")[1].split()[0])
+        elif not line.startswith(" "):
+            hashes = None
+    return entries
+
+
 def read_pins(path: Path) -> dict[str, str]:
     """name -> version for every pin of a lock file."""
-    pins = {}
-    for line in path.read_text().splitlines():
-        m = PIN.match(line)
-        if m:
-            pins[normalise(m.group(1))] = m.group(2)
-    return pins
+    return {name: version for name, (version, _) in read_lock(path).items()}
 
 
 def recorded_digest(path: Path) -> str | None:
@@ -115,8 +125,9 @@ def sync(targets: list[str]) -> None:
     wanted = sorted(set(synced_targets()) | set(targets))
     files = [HERE / f"{t}.txt" for t in wanted]
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-qq"]  # -qq: not the machine's index notices
-    for f in files:
-        subprocess.run([*pip, "install", "--require-hashes", "--no-deps", "-r", str(f)], check=True)
+    # One pip run for all the files: they pin one version per package, and each run re-collects every pin.
+    subprocess.run([*pip, "install", "--require-hashes", "--no-deps", *(a for f in files for a in ("-r", str(f)))],
+                   check=True)
     pinned: dict[str, str] = {}
     for f in files:
         pinned.update(read_pins(f))

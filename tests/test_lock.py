@@ -38,23 +38,8 @@ def test_one_version_of_each_package_in_every_file_and_every_pin_hashed():
     for target in lock.TARGETS:
         for name, version in lock.read_pins(LOCKS / f"{target}.txt").items():
             assert everything[name] == version, f"{target}.txt: {name} {version} vs all.txt {everything[name]}"
-        unhashed = [name for name, hashes in pin_hashes(LOCKS / f"{target}.txt").items() if not hashes]
+        unhashed = [name for name, (_, hashes) in lock.read_lock(LOCKS / f"{target}.txt").items() if not hashes]
         assert not unhashed, f"{target}.txt pins {unhashed} without a hash"
-
-
-def pin_hashes(path) -> dict[str, list[str]]:  # noqa: ANN001
-    """name -> the sha256 hashes that follow its pin line."""
-    out: dict[str, list[str]] = {}
-    name = None
-    for line in path.read_text().splitlines():
-        if m := lock.PIN.match(line):
-            name = lock.normalise(m.group(1))
-            out[name] = []
-        elif name and "--hash=sha256:" in line:
-            out[name].append(line.split("--hash=sha256:")[1].split()[0])
-        elif not line.startswith(" "):
-            name = None
-    return out
 
 
 def test_the_installed_distributions_are_exactly_the_lock():
