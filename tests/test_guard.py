@@ -186,6 +186,16 @@ def _size(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
 
 
+def at_once(work, n: int, warm: int) -> tuple[float, float]:  # noqa: ANN001
+    """``work(0..n-1)`` sent at once after one warm-up ``work(warm)``: (the seconds they report spending in their
+    slots, summed; the wall seconds for all of them)."""
+    work(warm)
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(n) as pool:
+        busy = sum(pool.map(work, range(n)))
+    return busy, time.monotonic() - t0
+
+
 def test_one_concurrency_limit_for_the_api(server: Server):
     """RAG_CONCURRENCY=1: checks sent at once run one after another, so the time each spent checking adds up to no
     more than the time all took (run together on two cores, each takes longer and they add up to far more)."""
@@ -194,13 +204,9 @@ def test_one_concurrency_limit_for_the_api(server: Server):
         assert r.status_code == 200, r.text
         return r.json()["timings_ms"]["total"] / 1000
 
-    check(0)  # warm
-    t0 = time.monotonic()
-    with ThreadPoolExecutor(4) as pool:
-        busy = list(pool.map(check, range(4)))
-    wall = time.monotonic() - t0
-    print(f"4 checks at once with RAG_CONCURRENCY=1: {sum(busy):.2f}s of checking in {wall:.2f}s")
-    assert sum(busy) <= wall
+    busy, wall = at_once(check, 4, warm=0)
+    print(f"4 checks at once with RAG_CONCURRENCY=1: {busy:.2f}s of checking in {wall:.2f}s")
+    assert busy <= wall
 
 
 def test_the_app_and_the_api_share_the_limit(server: Server):
@@ -220,13 +226,9 @@ def test_the_app_and_the_api_share_the_limit(server: Server):
         assert r.status_code == 200, r.text
         return r.json()["timings_ms"]["total"] / 1000
 
-    work(1)
-    t0 = time.monotonic()
-    with ThreadPoolExecutor(6) as pool:
-        busy = list(pool.map(work, range(6)))
-    wall = time.monotonic() - t0
-    print(f"3 app questions and 3 API checks at once with RAG_CONCURRENCY=1: {sum(busy):.2f}s busy in {wall:.2f}s")
-    assert sum(busy) <= wall
+    busy, wall = at_once(work, 6, warm=1)
+    print(f"3 app questions and 3 API checks at once with RAG_CONCURRENCY=1: {busy:.2f}s busy in {wall:.2f}s")
+    assert busy <= wall
 
 
 def test_questions_checks_and_briefings_have_size_caps(server: Server):

@@ -70,13 +70,18 @@ class Answer:
     warnings: list[str] = field(default_factory=list)  # what made this answer worse (a degraded index)
     notes: list[str] = field(default_factory=list)  # what the user should know: articles a filter left out
 
+    @property
+    def low_confidence(self) -> bool:
+        """An extractive answer the judge gives less than even odds of being right: set apart wherever shown."""
+        return not self.refused and self.mode == "extractive" and self.confidence < LOW_CONFIDENCE
+
     def confidence_note(self) -> str | None:
         """The judge's calibrated confidence, the line every extractive answer carries wherever it is shown or
         exported (CLI, app, Markdown and Word exports), set apart below even odds; None for refusals and for
         answers a model wrote (their sentences are checked one by one instead)."""
         if self.refused or self.mode != "extractive":
             return None
-        if self.confidence < LOW_CONFIDENCE:
+        if self.low_confidence:
             return f"Low confidence ({self.confidence:.0%}): read the sources"
         return f"Confidence {self.confidence:.0%}"
 

@@ -310,14 +310,12 @@ def _warn_fallback(ans, shown: set[str] | None = None) -> None:  # noqa: ANN001
         print(f"rag: warning: {ans.llm.fallback_reason}; answered extractively instead", file=sys.stderr, flush=True)
 
 
-def confidence_line(confidence: float) -> str:
+def confidence_line(ans) -> str:  # noqa: ANN001
     """Every extractive answer's confidence (the judge's calibrated probability that it is right); a low one is
     set apart."""
-    from rag.answer.results import LOW_CONFIDENCE
-
-    if confidence < LOW_CONFIDENCE:
-        return f"(LOW confidence: {confidence:.0%} that this answers the question; read the sources)"
-    return f"(confidence: {confidence:.0%} that this answers the question)"
+    if ans.low_confidence:
+        return f"(LOW confidence: {ans.confidence:.0%} that this answers the question; read the sources)"
+    return f"(confidence: {ans.confidence:.0%} that this answers the question)"
 
 
 def _print_answer(ans) -> None:  # noqa: ANN001
@@ -334,7 +332,7 @@ def _print_answer(ans) -> None:  # noqa: ANN001
     else:
         print(ans.answer)
         if not ans.refused and ans.mode == "extractive":
-            print(confidence_line(ans.confidence))
+            print(confidence_line(ans))
     if ans.refused and ans.related:
         r = ans.related
         print(f"\nRelated, not an answer: {r.title or '(untitled)'} | {r.date or 'undated'} | {r.source} "

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from rag.answer.results import LOW_CONFIDENCE, Answer
+from rag.answer.results import Answer
 from rag.answer.retrieve import Filters
 from rag.app.engine import Engine, shown_error
 from rag.app.ui_cards import render_cards, shown_sources
@@ -73,7 +73,7 @@ def render_answer(ans: Answer, turn: int) -> str:
         return f'<div class="answer refusal turn-{turn}">{inner}{notes}</div>'
     low = ""
     if note := ans.confidence_note():  # every extractive answer shows its confidence; a low one is set apart
-        kind = "low-confidence" if ans.confidence < LOW_CONFIDENCE else "confidence"
+        kind = "low-confidence" if ans.low_confidence else "confidence"
         low = (f'<div class="{kind}" title="the judge\'s calibrated probability that this answers the question">'
                f'{html.escape(note)}</div>')
     if ans.sentences:

@@ -16,11 +16,9 @@ def md_text(s: str) -> str:
     return html.escape(" ".join(s.split()), quote=False)
 
 
-_one = md_text
-
 
 def _cell(s: str) -> str:
-    return _one(s).replace("|", "\\|")
+    return md_text(s).replace("|", "\\|")
 
 
 def _refs(ns: list[int]) -> str:
@@ -28,21 +26,21 @@ def _refs(ns: list[int]) -> str:
 
 
 def _bullets(items: list[Item], empty: str) -> list[str]:
-    return [f"- {_one(x.text)} {_refs(x.citations)}" for x in items] or [f"*{empty}*"]
+    return [f"- {md_text(x.text)} {_refs(x.citations)}" for x in items] or [f"*{empty}*"]
 
 
 def briefing_markdown(b: Briefing) -> str:
-    out = [f"# Briefing: {_one(b.topic)}", "", f"*Evidence: {b.date_range}. Every sentence below is quoted from "
+    out = [f"# Briefing: {md_text(b.topic)}", "", f"*Evidence: {b.date_range}. Every sentence below is quoted from "
            "the articles and checked against its citation; the sources are listed at the end.*", ""]
     out += ["## Summary", "", *_bullets(b.summary, "The sources say nothing about this topic."), ""]
     out += ["## Key facts and figures", "", *_bullets(b.facts, "No figures found."), ""]
     out += ["## Timeline", ""]
     for t in b.timeline:
         why = f" — {t.reason}" if t.reason else ""
-        out.append(f"- **{t.shown_date}** (“{_one(t.phrase)}”{why}): {_one(t.text)} {_refs(t.citations)}")
+        out.append(f"- **{t.shown_date}** (“{md_text(t.phrase)}”{why}): {md_text(t.text)} {_refs(t.citations)}")
     out += (["*No dated events found.*"] if not b.timeline else []) + [""]
     out += ["## Who's who", ""]
-    out += [f"- **{_one(p.name)}**: {_one(p.role)} {_refs(p.citations)}" for p in b.people] or [
+    out += [f"- **{md_text(p.name)}**: {md_text(p.role)} {_refs(p.citations)}" for p in b.people] or [
         "*No roles given in the sources.*"]
     out += ["", "## Conflicting accounts", ""]
     if b.conflicts:
@@ -56,7 +54,7 @@ def briefing_markdown(b: Briefing) -> str:
     out += ["", "## Open questions", "", *_bullets(b.open_questions, "None found."), ""]
     out += ["## Sources", ""]
     for c in b.citations:
-        out.append(f"[{c.n}] “{_one(c.quote)}” — {_one(c.title or '(untitled)')}, {c.date or 'undated'}, "
+        out.append(f"[{c.n}] “{md_text(c.quote)}” — {md_text(c.title or '(untitled)')}, {c.date or 'undated'}, "
                    f"`{shown_name(c.source)}` {c.location}")
     return "\n".join(out) + "\n"
 
@@ -64,10 +62,10 @@ def briefing_markdown(b: Briefing) -> str:
 def check_markdown(r: CheckReport) -> str:
     out = ["# Grounding check", "", f"**{r.summary()}**", ""]
     for i, c in enumerate(r.claims, 1):
-        out.append(f"{i}. {_LABEL[c.label]}: {_one(c.text)}")
+        out.append(f"{i}. {_LABEL[c.label]}: {md_text(c.text)}")
         if c.evidence:
             e = c.evidence
-            out.append(f"   > “{_one(e.quote)}” — `{shown_name(e.source)}` [{e.start}:{e.end}]")
+            out.append(f"   > “{md_text(e.quote)}” — `{shown_name(e.source)}` [{e.start}:{e.end}]")
         if c.label != "supported" and c.reason:
-            out.append(f"   *{_one(c.reason)}*")
+            out.append(f"   *{md_text(c.reason)}*")
     return "\n".join(out) + "\n"
