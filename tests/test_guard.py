@@ -196,15 +196,17 @@ def at_once(work, n: int, warm: int) -> tuple[float, float]:  # noqa: ANN001
     return busy, time.monotonic() - t0
 
 
+def api_check_seconds(server: Server) -> float:
+    """One check of CLAIMS through /api: the seconds it reports spending in its slot."""
+    r = server.client.post("/api/check", json={"text": CLAIMS}, auth=AUTH)
+    assert r.status_code == 200, r.text
+    return r.json()["timings_ms"]["total"] / 1000
+
+
 def test_one_concurrency_limit_for_the_api(server: Server):
     """RAG_CONCURRENCY=1: checks sent at once run one after another, so the time each spent checking adds up to no
     more than the time all took (run together on two cores, each takes longer and they add up to far more)."""
-    def check(_: int) -> float:
-        r = server.client.post("/api/check", json={"text": CLAIMS}, auth=AUTH)
-        assert r.status_code == 200, r.text
-        return r.json()["timings_ms"]["total"] / 1000
-
-    busy, wall = at_once(check, 4, warm=0)
+    busy, wall = at_once(lambda _: api_check_seconds(server), 4, warm=0)
     print(f"4 checks at once with RAG_CONCURRENCY=1: {busy:.2f}s of checking in {wall:.2f}s")
     assert busy <= wall
 
@@ -222,9 +224,7 @@ def test_the_app_and_the_api_share_the_limit(server: Server):
             ans = app.predict(question, api_name="/ask_json")
             assert "Wall Street Journal" in ans["answer"], ans
             return ans["timings_ms"]["total"] / 1000
-        r = server.client.post("/api/check", json={"text": CLAIMS}, auth=AUTH)
-        assert r.status_code == 200, r.text
-        return r.json()["timings_ms"]["total"] / 1000
+        return api_check_seconds(server)
 
     busy, wall = at_once(work, 6, warm=1)
     print(f"3 app questions and 3 API checks at once with RAG_CONCURRENCY=1: {busy:.2f}s busy in {wall:.2f}s")
