@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import ROOT
 from llm_fixtures import engine_with, llama_server, llm_settings, passages_of, scripted_model, stub_server  # noqa: F401
 
+from rag.answer.retrieve import Hit
 from rag.answer.verify import Evidence, Verifier
 from rag.app.cli import main
-from rag.reports.report_types import Briefing
+from rag.reports.brief import TUNING
+from rag.reports.brief.conflicts import value_conflicts
+from rag.reports.brief.evidence import Sent
+from rag.reports.report_types import Briefing, Item
 from rag.text import sentence_spans
 
 TOPIC = "Musk's contacts with Putin"
@@ -34,7 +40,7 @@ def assert_invariant(engine, b: Briefing) -> None:  # noqa: ANN001
              *(x for c in b.conflicts for x in [*c.accounts, c.denial])]
     used = {n for x in items for n in x.citations}
     assert all(x.citations for x in items) and used == set(range(1, len(b.citations) + 1))
-    # What guards a briefing is that brief.py drops every statement its citations do not verify (the items'
+    # What guards a briefing is that rag/reports/brief/ drops every statement its citations do not verify (the items'
     # `supported` fields are never set): each one shown passes the verifier against the quotes it cites.
     assert unverified(engine, b) == []
 
@@ -193,3 +199,24 @@ def test_bbc_business_briefing_is_cited(bbc_engine):  # noqa: ANN001
     business = [c for c in b.citations if "/business/" in c.source]
     assert len(business) >= 0.8 * len(b.citations)
     assert any("Yukos" in x.text for x in b.summary)
+
+
+def test_a_value_conflicts_sides_follow_relevance_not_memory():
+    """Two relevant sentences from different articles giving different values are one conflict, the more relevant
+    (earlier) one as the account, whichever order they were made in."""
+    def sent(doc: str, text: str, rel: float) -> Sent:
+        hit = Hit(f"{doc}-0", doc, f"{doc}.txt", None, None, 0, len(text), text, 1.0, None, None)
+        return Sent(hit, 0, len(text), text, rel, np.array([1.0, 0.0]))
+
+    class Numbered:
+        def item(self, s: Sent) -> Item:
+            return Item(s.text, [1])
+
+    a = sent("a", "WorldCom overstated its profits by $11bn, prosecutors said.", 0.9)
+    b = sent("b", "WorldCom overstated its profits by $9bn, prosecutors said.", 0.8)
+    for about in ([a, b], [b, a]):
+        found = value_conflicts(about, about, Numbered())
+        assert [(c.accounts[0].text, c.denial.text) for c in found] == [(about[0].text, about[1].text)]
+    assert TUNING.near_best == 0.45 and dataclasses.is_dataclass(TUNING)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        TUNING.min_relevance = 0.0  # type: ignore[misc]

@@ -47,12 +47,12 @@ def _shown(b: Briefing) -> list[str]:
 
 # With int8 embeddings (rag/ingest/onnx_model.py) the WorldCom briefing no longer lists its real conflict ($11bn as
 # £5.7bn in one article, £8.5bn in another): one side's similarity to the topic moves 0.375 -> 0.368, the other's
-# 0.519 -> 0.491, and the fp32-tuned cut-offs of rag/reports/brief.py drop it (with RAG_EMBED_PRECISION=fp32 it is
+# 0.519 -> 0.491, and the fp32-tuned cut-offs of rag/reports/brief/tuning drop it (with RAG_EMBED_PRECISION=fp32 it is
 # listed). Only that check is expected to fail, strictly (it fails as soon as the briefing finds it again); the
 # WorldCom briefing's other checks run as every topic's do.
 INT8_MISSES = {"the WorldCom accounting fraud and Bernie Ebbers"}
 CONFLICT_CASES = [pytest.param(t, id=t["topic"], marks=pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="int8 embeddings move the WorldCom conflict below brief.py's cut-offs"))
+    strict=True, raises=AssertionError, reason="int8 embeddings move the WorldCom conflict below the cut-offs"))
     if t["topic"] in INT8_MISSES else pytest.param(t, id=t["topic"]) for t in TOPICS]
 
 

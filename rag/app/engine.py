@@ -165,7 +165,7 @@ class Engine:
 
     def brief(self, topic: str, k: int | None = None, filters: Filters | None = None,
               mode: str = "auto") -> Briefing:
-        """A cited briefing on ``topic`` (rag/reports/brief.py): a ``Briefing`` with sections, citations, Markdown.
+        """A cited briefing on ``topic`` (rag/reports/brief/): a ``Briefing`` with sections, citations, Markdown.
         ``mode`` as in ``ask``: with a model, its summary is verified sentence by sentence."""
         check_question(topic), check_mode(mode)
         with self.slot():
