@@ -64,13 +64,16 @@ bench: $(STAMP)
 	test -f $(BENCH_INDEX)/catalog.sqlite || $(BIN)/rag --index $(BENCH_INDEX) ingest ../shared/corpora/bbc
 	$(BIN)/python bench/run.py --index $(BENCH_INDEX)
 
-# The learned judge (rag/answer/judge.py): rebuilds rag/models/ on CPU, deterministically: the reader from SQuAD 2.0
+# The learned judge (rag/answer/judge.py): rebuilds rag/models/ on CPU, deterministically: the entailment model
+# (rag/answer/entail.py, ~1.5 h on 2 cores) fine-tuned from the bundled MiniLM on MultiNLI, Breaking NLI, FRANK's
+# validation half and synthetic BBC claims; the reader from SQuAD 2.0
 # and QNLI in ../shared/training, the answer model from the question sets and QAGS in ../shared/eval; writes the
 # cross-validated figures to bench/results/judge_cv.json. Needs a full BBC
 # index (JUDGE_BBC_INDEX, built once if missing, ~2 min on 2 cores). `make test` never retrains.
 JUDGE_BBC_INDEX ?= /tmp/citable-judge/bbc
 judge: $(STAMP)
 	$(SYNC) train
+	$(BIN)/python -m rag.evaluation.entail_train
 	$(BIN)/python -m rag.app.judge_train --bbc-index $(JUDGE_BBC_INDEX)
 
 clean:

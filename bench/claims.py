@@ -80,6 +80,8 @@ def main() -> int:
     ap.add_argument("--claims", type=Path, default=ROOT / "tests" / "data" / "bbc_claims.jsonl")
     ap.add_argument("--corpus", type=Path, default=BBC, help="corpora/bbc, to check the evidence strings")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "claims.json")
+    ap.add_argument("--checker", default="rag check (entailment judge, rag/answer/entail.py)",
+                    help="what is measured, written into the results")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from rag.app.engine import Engine
@@ -98,13 +100,19 @@ def main() -> int:
             if ev and Path(ev.source).is_relative_to(args.corpus.resolve()) else (ev.source if ev else None)
         got.append({"claim": r["claim"], "expected": r["label"], "kind": r["kind"], "doc": r["doc"],
                     "label": c.label, "reason": c.reason, "evidence_doc": doc, "evidence": ev.quote if ev else None})
-    result = {"checker": "today's rag check (overlap features + logistic judge, rag/reports/grounding.py)",
-              **score(rows, got), "seconds_per_claim_median": round(sorted(seconds)[len(seconds) // 2], 3),
-              "results": got}
+    text = " ".join(r["claim"] for r in rows[:10])  # a 10-sentence text, checked warm (the speed target)
+    engine.check(text)
+    t0 = time.perf_counter()
+    engine.check(text)
+    ten = time.perf_counter() - t0
+    result = {"checker": args.checker, **score(rows, got),
+              "seconds_per_claim_median": round(sorted(seconds)[len(seconds) // 2], 3),
+              "seconds_ten_sentence_text_warm": round(ten, 3), "results": got}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for k in ("claims", "accuracy", "balanced_accuracy", "recall", "contradictions_labelled_contradicted",
-              "by_kind", "confusion", "right_label_evidence_from_its_article", "seconds_per_claim_median"):
+              "by_kind", "confusion", "right_label_evidence_from_its_article", "seconds_per_claim_median",
+              "seconds_ten_sentence_text_warm"):
         print(f"{k}: {json.dumps(result[k])}")
     for g in got:
         mark = "ok " if g["label"] == g["expected"] else "BAD"

@@ -14,11 +14,12 @@ import pytest
 from conftest import ROOT
 from llm_fixtures import engine_with, llama_server, llm_settings, passages_of, scripted_model, stub_server  # noqa: F401
 
+from rag.answer.entail import Thresholds
 from rag.answer.retrieve import Hit
 from rag.answer.verify import Evidence, Verifier
 from rag.app.cli import main
 from rag.reports.brief import TUNING
-from rag.reports.brief.conflicts import value_conflicts
+from rag.reports.brief.conflicts import Judged, pairs_of, value_conflicts
 from rag.reports.brief.evidence import Sent
 from rag.reports.report_types import Briefing, Item
 from rag.text import sentence_spans
@@ -215,7 +216,8 @@ def test_a_value_conflicts_sides_follow_relevance_not_memory():
     a = sent("a", "WorldCom overstated its profits by $11bn, prosecutors said.", 0.9)
     b = sent("b", "WorldCom overstated its profits by $9bn, prosecutors said.", 0.8)
     for about in ([a, b], [b, a]):
-        found = value_conflicts(about, about, Numbered())
+        pairs = pairs_of(about, about)
+        found = value_conflicts(pairs, Judged(None, Thresholds(), pairs), Numbered())
         assert [(c.accounts[0].text, c.denial.text) for c in found] == [(about[0].text, about[1].text)]
     assert TUNING.near_best == 0.45 and dataclasses.is_dataclass(TUNING)
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -45,18 +45,7 @@ def _shown(b: Briefing) -> list[str]:
     return [x.text for x in [*b.summary, *b.facts, *b.timeline]] + [f"{p.name}: {p.role}" for p in b.people]
 
 
-# With int8 embeddings (rag/ingest/onnx_model.py) the WorldCom briefing no longer lists its real conflict ($11bn as
-# £5.7bn in one article, £8.5bn in another): one side's similarity to the topic moves 0.375 -> 0.368, the other's
-# 0.519 -> 0.491, and the fp32-tuned cut-offs of rag/reports/brief/tuning drop it (with RAG_EMBED_PRECISION=fp32 it is
-# listed). Only that check is expected to fail, strictly (it fails as soon as the briefing finds it again); the
-# WorldCom briefing's other checks run as every topic's do.
-INT8_MISSES = {"the WorldCom accounting fraud and Bernie Ebbers"}
-CONFLICT_CASES = [pytest.param(t, id=t["topic"], marks=pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="int8 embeddings move the WorldCom conflict below the cut-offs"))
-    if t["topic"] in INT8_MISSES else pytest.param(t, id=t["topic"]) for t in TOPICS]
-
-
-@pytest.mark.parametrize("case", CONFLICT_CASES)
+@pytest.mark.parametrize("case", TOPICS, ids=[t["topic"] for t in TOPICS])
 def test_briefing_lists_the_real_conflict(briefs, case: dict):  # noqa: ANN001
     x, y = case["conflict"]
     assert any((x in a and y in d) or (y in a and x in d) for a, d in _sides(briefs[case["topic"]])), \

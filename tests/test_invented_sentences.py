@@ -78,9 +78,12 @@ PAIRS = [
 
 # Pairs today's verifier (embedding closeness + facts present + the overlap judge) gets wrong: strict, so each
 # becomes a failure (XPASS) once the 3-way judge labels it right, and its mark must then go.
+# What the entailment judge (rag/answer/entail.py, one epoch of MiniLM-L6) still gets wrong; before it, the overlap
+# verifier with its logistic judge got 0, 2, 4, 5 and 6 wrong (3 of 8 right), the overlap rules alone 0, 2, 3, 4, 5, 6.
 TODAY_WRONG: dict[int, str] = {
-    0: "withholds support from the faithful sentence (its judge: support 0.45)",
-    2: "reads 'not to switch on' as the negation of 'refrain from activating' and rejects the faithful sentence",
+    0: "supports an added outcome ('Musk agreed and switched off Starlink'): entailed 0.72",
+    2: "reads the faithful paraphrase ('not to switch on' for 'refrain from activating') as contradicted (0.92)",
+    3: "reads the faithful paraphrase of the joint-venture rule as contradicted (0.91)",
     4: "supports 'a vocal critic of Kyiv' on 'a vocal supporter of Kyiv' (same facts, stance reversed)",
     5: "supports 'Ukraine had paid SpaceX' on 'SpaceX had spent ... on free Starlink services' (payer reversed)",
     6: "supports 'received ... from a super PAC' on 'contributed ... to a super PAC' (giver reversed)",
@@ -90,7 +93,7 @@ TODAY_WRONG: dict[int, str] = {
 def _params() -> list:
     def marks(i: int) -> list:
         why = TODAY_WRONG.get(i)
-        return [pytest.mark.xfail(strict=True, reason=f"issue 24: the overlap verifier {why}")] if why else []
+        return [pytest.mark.xfail(strict=True, reason=f"issue 24: the entailment judge {why}")] if why else []
 
     return [pytest.param(p, id=f"q{i}-{p.how.replace(' ', '-')}", marks=marks(i)) for i, p in enumerate(PAIRS)]
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import EVAL, load_jsonl
 
 from rag.answer.judge import load_judge
-from rag.answer.judge_features import ANSWER_FEATURES, SUPPORT_FEATURES
+from rag.answer.judge_features import ANSWER_FEATURES
 from rag.app.judge_train import (
     choose_answer_threshold,
     collect,
@@ -104,15 +104,14 @@ def test_committed_judge_accepts_the_seeds_answers_and_refuses_their_deletion_tw
 
 def test_committed_judge_is_small_loads_fast_and_matches_the_features():
     root = resources.files("rag.models")
-    size = sum((root / n).stat().st_size for n in ("judge_answers.txt", "judge_supports.json", "judge.json"))
-    assert size < 30 * 2**20
+    size = sum((root / n).stat().st_size for n in ("judge_answers.txt", "judge_reader.txt", "judge.json"))
+    assert size < 2 * 2**20
     load_judge.cache_clear()
     t0 = time.perf_counter()
     judge = load_judge()
     assert time.perf_counter() - t0 < 1.0
     assert judge.meta["answer_features"] == list(ANSWER_FEATURES)
-    assert judge.meta["support_features"] == list(SUPPORT_FEATURES)
-    assert 0.0 < judge.answer_threshold < 1.0 and 0.0 < judge.support_threshold < 1.0
+    assert 0.0 < judge.answer_threshold < 1.0
     p = judge.answers(np.zeros((3, len(ANSWER_FEATURES)), dtype=np.float32))
     assert p.shape == (3,) and ((p >= 0) & (p <= 1)).all()
 

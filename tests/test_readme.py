@@ -135,11 +135,12 @@ def test_readme_judge_thresholds_are_the_committed_ones():
     """The thresholds the README quotes are judge.json's, to the digit: retraining the judge moves them, and then
     the README must be changed with it."""
     m = THRESHOLDS.search(README.read_text(encoding="utf-8"))
-    assert m, "README.md has no **Thresholds** bullet quoting (answer threshold) ... (support threshold)."
+    assert m, "README.md has no **Thresholds** bullet quoting (answer threshold) ... (entailed threshold)."
     meta = json.loads((ROOT / "rag" / "models" / "judge.json").read_text(encoding="utf-8"))
-    assert (float(m.group(1)), float(m.group(2))) == (meta["answer_threshold"], meta["support_threshold"]), (
-        f"README.md quotes {m.group(1)}/{m.group(2)}, rag/models/judge.json has "
-        f"{meta['answer_threshold']}/{meta['support_threshold']}")
+    entail = json.loads((ROOT / "rag" / "models" / "entail.json").read_text(encoding="utf-8"))["thresholds"]
+    assert (float(m.group(1)), float(m.group(2))) == (meta["answer_threshold"], entail["entailed"]), (
+        f"README.md quotes {m.group(1)}/{m.group(2)}, rag/models/judge.json and entail.json have "
+        f"{meta['answer_threshold']}/{entail['entailed']}")
 
 
 GENERATED = ("bench/results/",)  # what `make bench` writes: named, not committed

@@ -30,7 +30,7 @@ class Components:
 
     def verifier(self) -> Verifier:
         """The verifier of generated and quoted sentences, with the judge's word on support."""
-        return Verifier(self.embedder, self.settings.support_threshold, self.judge, self.lexical.idf)
+        return Verifier(self.embedder, self.settings.support_threshold, self.judge)
 
     def cite(self, n: int, hit: Hit, start: int, end: int) -> Citation:
         """A citation whose quote is read back from the canonical text, so the invariant holds by check."""

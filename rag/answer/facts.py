@@ -109,10 +109,31 @@ def name_in(name: str, words: set[str]) -> bool:
     return False
 
 
-def differing_facts(sentence: str, source: str) -> list[str]:
+def facts_missing_from(sentence: str, everything: str) -> list[str]:
+    """The numbers, dates, quoted phrases and names of ``sentence`` that ``everything`` lacks (worded for a
+    sentence citing a passage)."""
+    values = [v for _, v in numbers(everything)]
+    problems = []
+    for shown, v in numbers(sentence):
+        if v != 1.0 and not any(abs(v - x) <= 1e-9 * max(1.0, abs(x)) for x in values):
+            problems.append(f"the number {shown!r} is not in the cited passage")
+    for mo in sorted(months(sentence) - months(everything)):
+        problems.append(f"the date {mo.title()!r} is not in the cited passage")
+    flat = " ".join(words_of(everything))
+    for q in quotes(sentence):
+        if " ".join(words_of(q)) not in flat:
+            problems.append(f"the quotation {q!r} is not in the cited passage")
+    words = set(words_of(everything))
+    for name in dict.fromkeys(names(sentence)):
+        if not name_in(name, words):
+            problems.append(f"the name {name!r} is not in the cited passage")
+    return problems
+
+
+def differing_facts(sentence: str, source: str, with_names: bool = True) -> list[str]:
     """The facts of ``sentence`` that ``source`` states differently: a number, date or name the source lacks
-    where it gives another of the same kind ('$4.6 billion' where it says '$3.6 billion', 'Kahl' for 'Bremmer').
-    Only meaningful when both speak of the same thing; the caller judges that."""
+    where it gives another of the same kind ('$4.6 billion' where it says '$3.6 billion', 'Kahl' for 'Bremmer';
+    names only ``with_names``). Only meaningful when both speak of the same thing; the caller judges that."""
     out = []
     src_nums = [(s, v) for s, v in numbers(source) if v != 1.0]
     claim_vals = [v for _, v in numbers(sentence)]
@@ -129,7 +150,7 @@ def differing_facts(sentence: str, source: str) -> list[str]:
     words, claim_words = set(words_of(source)), set(words_of(sentence))
     others = [n for n in dict.fromkeys(names(source)) if not name_in(n, claim_words)]
     missing = [n for n in dict.fromkeys(names(sentence)) if not name_in(n, words)]
-    if missing and others:  # one message: "the source names 'Ian Bremmer', not 'Fiona Hill'"
+    if with_names and missing and others:  # one message: "the source names 'Ian Bremmer', not 'Fiona Hill'"
         shown = " ".join(others[:len(missing)]) if len(others) == len(missing) else ", ".join(others[:4])
         out.append(f"the source names {shown!r}, not {' '.join(missing)!r}")
     return out

@@ -18,9 +18,9 @@ from functools import lru_cache
 import numpy as np
 
 from rag.answer.asked import ACCEPTS, TYPE_FEATURES, asked, new_spans, type_features
-from rag.answer.facts import months, names, negation_scopes, numbers
+from rag.answer.facts import names, negation_scopes, numbers
 from rag.answer.question_kinds import answer_type
-from rag.text import STOPWORDS, sentence_spans, terms
+from rag.text import sentence_spans, terms
 
 KINDS = (None, "money", "number", "year", "date", "name")
 
@@ -36,35 +36,6 @@ ANSWER_FEATURES = (
 READ_TOP = 30  # the reader reads the scorer's best candidates only (its features cost ~1 ms a sentence)
 # Aligning the question's words with the best candidates' by contextual vectors (as claims are, below) was tried:
 # it moved no held-out figure and cost ~50 ms a question, so answers use lexical coverage only.
-
-SUPPORT_FEATURES = (
-    "sim", "cov_span", "cov_passage", "cov_doc", "miss_max_doc", "miss_n_doc", "miss_share_doc",
-    "names_span", "names_doc", "names_miss_doc", "nums_span", "nums_doc", "nums_miss_doc",
-    "months_miss_doc", "neg_claim", "neg_span", "neg_mismatch", "claim_len", "novel_bigrams_doc",
-    "cov_span_unweighted", "rank",
-    "align_mean", "align_min", "align_p20", "align_low", "doc_align_mean", "doc_align_min", "doc_align_p20",
-    "doc_align_low",
-)
-ALIGN_LOW = 0.6  # a claim word whose closest evidence word is less similar than this is not in the evidence
-
-
-def content_tokens(tokens: list[str], vecs: np.ndarray) -> np.ndarray:
-    """The vectors of a text's content word pieces (no stop words, punctuation or lone characters)."""
-    keep = [i for i, t in enumerate(tokens) if len(t.lstrip("#")) > 1 and t.lstrip("#").isalnum()
-            and t not in STOPWORDS]
-    return vecs[keep] if keep else vecs[:0]
-
-
-def alignment(claim: np.ndarray, evidence: np.ndarray) -> list[float]:
-    """Each claim word aligned to its closest evidence word by contextual embedding (as BERTScore's precision
-    does): the mean, the worst, the 20th percentile, and the share left below ``ALIGN_LOW``."""
-    if len(claim) == 0:
-        return [1.0, 1.0, 1.0, 0.0]
-    if len(evidence) == 0:
-        return [0.0, 0.0, 0.0, 1.0]
-    best = (claim @ evidence.T).max(axis=1)
-    return [float(best.mean()), float(best.min()), float(np.percentile(best, 20)), float((best < ALIGN_LOW).mean())]
-
 
 def _share(weights: dict[str, float], have: set[str]) -> float:
     total = sum(weights.values())
@@ -179,35 +150,6 @@ def _values_share(asked: list[float], have: list[float]) -> float:
     if not asked:
         return 1.0
     return sum(any(abs(v - x) <= 1e-9 * max(1.0, abs(x)) for x in have) for v in asked) / len(asked)
-
-
-def support_features(claim: str, span: str, passage: str, doc: str, similarity: float, rank: int,
-                     idf: Callable[[str], float], align: Sequence[float] = (1.0, 1.0, 1.0, 0.0),
-                     doc_align: Sequence[float] = (1.0, 1.0, 1.0, 0.0)) -> list[float]:
-    """One row of ``SUPPORT_FEATURES``: does ``span`` (inside ``passage``, inside article ``doc``) state ``claim``?"""
-    weights = {t: idf(t) for t in set(terms(claim))}
-    st, pt = set(terms(span)), set(terms(passage))
-    dt, doc_vals = article_facts("", doc)
-    cn = _name_terms(claim) & set(weights)
-    cvals = [v for _, v in numbers(claim) if v != 1.0]
-    span_vals = [v for _, v in numbers(span)]
-    claim_months = months(claim)
-    neg_c, neg_s = bool(negation_scopes(claim)), bool(negation_scopes(span))
-    doc_words = doc.lower().split()
-    doc_bigrams = set(zip(doc_words, doc_words[1:], strict=False))
-    cw = claim.lower().split()
-    bigrams = list(zip(cw, cw[1:], strict=False))
-    novel = sum(b not in doc_bigrams for b in bigrams) / len(bigrams) if bigrams else 0.0
-    ncl = len(weights)
-    return [
-        similarity, _share(weights, st), _share(weights, pt), _share(weights, dt),
-        _miss_max(weights, dt), sum(t not in dt for t in weights), sum(t not in dt for t in weights) / (ncl or 1),
-        len(cn & st) / len(cn) if cn else 1.0, len(cn & dt) / len(cn) if cn else 1.0, sum(t not in dt for t in cn),
-        _values_share(cvals, span_vals), _values_share(cvals, doc_vals),
-        sum(not any(abs(v - x) <= 1e-9 * max(1.0, abs(x)) for x in doc_vals) for v in cvals),
-        len(claim_months - months(doc)), float(neg_c), float(neg_s), float(neg_c != neg_s), math.log1p(ncl),
-        novel, sum(t in st for t in weights) / (ncl or 1), float(rank), *align, *doc_align,
-    ]
 
 
 # -- the reader: does this sentence answer this question, read alone? ----------------------------------------------

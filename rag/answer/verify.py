@@ -9,26 +9,24 @@ sentences) of the cited passages by the bundled embedding model. The citation is
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rag.answer.entail import judge_claim
 from rag.answer.facts import (
     MONTH_NAMES,
     contradicts,
     differing_facts,
+    facts_missing_from,
     months,
-    name_in,
     names,
     negated,
     negation_scopes,
     numbers,
     quotes,
-    words_of,
 )
-from rag.answer.judge_features import support_features
 from rag.ingest.embed import Embedder
 from rag.text import sentence_spans
 
@@ -72,23 +70,7 @@ def missing_facts(sentence: str, sources: list[Evidence]) -> list[str]:
     """The numbers, dates, quoted phrases and names of ``sentence`` that none of ``sources`` contains."""
     text = " \n".join(_visible(e) for e in sources)
     meta = " ".join(f"{e.title or ''} {_date_words(e.date)}" for e in sources)
-    everything = f"{text} {meta}"
-    values = [v for _, v in numbers(everything)]
-    problems = []
-    for shown, v in numbers(sentence):
-        if v != 1.0 and not any(abs(v - x) <= 1e-9 * max(1.0, abs(x)) for x in values):
-            problems.append(f"the number {shown!r} is not in the cited passage")
-    for mo in sorted(months(sentence) - months(everything)):
-        problems.append(f"the date {mo.title()!r} is not in the cited passage")
-    flat = " ".join(words_of(everything))
-    for q in quotes(sentence):
-        if " ".join(words_of(q)) not in flat:
-            problems.append(f"the quotation {q!r} is not in the cited passage")
-    words = set(words_of(everything))
-    for name in dict.fromkeys(names(sentence)):
-        if not name_in(name, words):
-            problems.append(f"the name {name!r} is not in the cited passage")
-    return problems
+    return facts_missing_from(sentence, f"{text} {meta}")
 
 
 def _date_words(date: str | None) -> str:
@@ -108,15 +90,13 @@ def _visible(e: Evidence) -> str:
 
 # -- the verifier ------------------------------------------------------------------------------------
 class Verifier:
-    """``judge`` and ``idf`` (optional): the learned judge must also find that the closest span states the
+    """``judge`` (optional): its entailment model must also find a span of the cited passages that entails the
     sentence; the checks above are kept, so the judge can only withhold support, never grant it."""
 
-    def __init__(self, embedder: Embedder, threshold: float = 0.55, judge: Judge | None = None,
-                 idf: Callable[[str], float] | None = None) -> None:
+    def __init__(self, embedder: Embedder, threshold: float = 0.55, judge: Judge | None = None) -> None:
         self.embedder = embedder
         self.threshold = threshold
         self.judge = judge
-        self.idf = idf
 
     def units(self, e: Evidence) -> list[tuple[int, int, bool]]:
         """Candidate spans of a passage (relative offsets): each sentence, and each two adjacent sentences;
@@ -170,20 +150,21 @@ class Verifier:
         facts = missing_facts(sentence, cited)
         problems += facts
         score = max(0.0, sim) * (0.5 ** len(facts))
-        source = best[1].text[best[2]:best[3]] + " \n" + self._closest_single(cited, vecs, offsets, units, i)
-        if contradicts(sentence, source):
-            problems.append("it contradicts the cited passage (negation differs)")
-            score *= 0.5
-        if sim < self.threshold:
-            problems.append(f"its meaning is not close to the cited passage (similarity {sim:.2f})")
-        if self.judge is not None and self.idf is not None and not problems:
-            e, a, b = best[1], best[2], best[3]
-            context = " \n".join(x.text for x in cited)
-            p = float(self.judge.supports(np.asarray(
-                [support_features(sentence, e.text[a:b], e.text, context, sim, 0, self.idf)], dtype=np.float32))[0])
-            score = min(score, p)
-            if p < self.judge.support_threshold:
-                problems.append(f"the judge does not find it stated in the cited passage (support {p:.2f})")
+        entailer = self.judge.entailer if self.judge is not None else None
+        if entailer is None:  # no model: the overlap rules (meaning close, negation agrees) decide
+            source = best[1].text[best[2]:best[3]] + " \n" + self._closest_single(cited, vecs, offsets, units, i)
+            if contradicts(sentence, source):
+                problems.append("it contradicts the cited passage (negation differs)")
+                score *= 0.5
+            if sim < self.threshold:
+                problems.append(f"its meaning is not close to the cited passage (similarity {sim:.2f})")
+        elif not facts:
+            j = judge_claim(entailer, sentence, [e.text for e in cited], self.judge.entail, [e.blocked for e in cited])
+            score = j.probs[0]
+            if j.label == "contradicted":
+                problems.append(f"the cited passage contradicts it ({j.reason})")
+            elif j.label != "supported":
+                problems.append(f"the judge does not find it stated in the cited passage ({j.reason})")
         return Verdict(not problems, round(score, 4), problems, spans)
 
     @staticmethod

@@ -120,37 +120,6 @@ def collect(engine, questions: list[dict], prefix: str, corpus: str, reader=None
     return out
 
 
-@dataclass
-class ClaimRows:
-    cid: str
-    claim: str
-    label: bool  # the claim is supported by its article
-    group: str
-    X: np.ndarray
-    y: np.ndarray  # per retrieved passage: 1 when it is from the claim's own article and the claim is supported
-    old: bool  # today's (hand-set) label: supported or not
-
-
-def collect_claims(engine, claims: list[dict], prefix: str) -> list[ClaimRows]:  # noqa: ANN001
-    """Rows of claims ({"claim", "label", "source"}): each retrieved passage's closest span, with its features."""
-    from rag.reports.grounding import gather_evidence, states, support_rows
-
-    parts = engine.components()
-    catalog = parts.catalog
-    dup = copies(catalog)
-    found = gather_evidence(parts, [c["claim"] for c in claims])
-    out = []
-    for i, (c, f) in enumerate(zip(claims, found, strict=True)):
-        own = set().union(*(dup.get(d, {d}) for d in source_docs(c, catalog)))
-        X = support_rows(parts, c["claim"], f)
-        y = np.asarray([int(bool(c["label"]) and hit.doc_id in own) for _, hit in f], dtype=np.int8)
-        old = any(v.supported and v.spans and states(c["claim"], catalog.text(hit.doc_id)[
-            v.spans[0].start:v.spans[0].end], v.spans[0].similarity) for v, hit in f)
-        group = prefix + ":" + (min(own) if own else str(i))
-        out.append(ClaimRows(f"{prefix}:{i}", c["claim"], bool(c["label"]), group, X, y, old))
-    return out
-
-
 # -- training ------------------------------------------------------------------------------------------------
 LGB_PARAMS = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 20,
               "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
@@ -240,21 +209,7 @@ def choose_answer_threshold(rows: list[QuestionRows], preds: list[np.ndarray],
     return best_t
 
 
-def claim_outcomes(rows: list[ClaimRows], preds: list[np.ndarray], t: float) -> dict[str, float]:
-    said = [bool(len(p)) and float(p.max()) >= t for p in preds]
-    sup = [s for s, r in zip(said, rows, strict=True) if r.label]
-    uns = [not s for s, r in zip(said, rows, strict=True) if not r.label]
-    rs, ru = float(np.mean(sup)) if sup else 0.0, float(np.mean(uns)) if uns else 0.0
-    return {"balanced_accuracy": (rs + ru) / 2, "recall_supported": rs, "recall_unsupported": ru}
-
-
-def choose_support_threshold(rows: list[ClaimRows], preds: list[np.ndarray]) -> float:
-    """The threshold of the best balanced accuracy on held-out folds."""
-    grid = [float(t) for t in np.round(np.arange(0.05, 0.95, 0.01), 2)]
-    return max(grid, key=lambda t: (claim_outcomes(rows, preds, t)["balanced_accuracy"], -abs(t - 0.5)))
-
-
-def cv_answers(engines: dict, sets: dict[str, list[dict]], rows: list[QuestionRows], support,  # noqa: ANN001
+def cv_answers(engines: dict, sets: dict[str, list[dict]], rows: list[QuestionRows],  # noqa: ANN001
                threshold: float, k: int = 5, reader=None) -> dict[str, dict]:
     """`rag eval` of each question set, every question answered by a judge trained without its group's articles.
 
@@ -275,7 +230,7 @@ def cv_answers(engines: dict, sets: dict[str, list[dict]], rows: list[QuestionRo
         results = []
         for q in questions:
             qid = f"{name}:{q.get('id', q['q'][:40])}"
-            judge = Judge(models[fold_of[qid]], support, threshold, 0.5, {}, reader)
+            judge = Judge(models[fold_of[qid]], threshold, {}, reader)
             ans = engines[corpus].with_judge(judge).ask(q["q"], mode="extractive")
             results.append(score_answer(q, ans, [str(Path(c.source).resolve()) for c in ans.citations]))
         rep = summarize(results)
@@ -309,7 +264,7 @@ def engine_for(index: Path, corpus: Path):  # noqa: ANN201
 
     # Collecting rows needs no judge (the committed one may have been trained on other features): a placeholder
     # that cannot answer; cross-validation gives each fold's judge through with_judge().
-    engine = Engine(Settings.from_env().with_overrides(index_dir=index), Judge(None, None, 0.5, 0.5, {}))
+    engine = Engine(Settings.from_env().with_overrides(index_dir=index), Judge(None, 0.5, {}))
     if not (index / "catalog.sqlite").is_file():
         print(f"ingesting {corpus} into {index} (once)", flush=True)
         engine.ingest([corpus])
@@ -354,16 +309,9 @@ def main(argv: list[str] | None = None) -> int:
         corpus, name = key.split("/")
         rows += collect(engines[corpus], qs, name, corpus, read.predict if read else None)
         print(f"{key}: {len(rows)} question rows ({time.time() - t0:.0f}s)", flush=True)
-    qags_dir = args.work / "qags"
-    claims = qags_claims(evals / "grounding" / "qags_xsum.jsonl", qags_dir / "articles")
-    qags = engine_for(qags_dir / "index", qags_dir / "articles")
-    crow = collect_claims(qags, claims, "qags")
-    print(f"qags: {len(crow)} claims ({time.time() - t0:.0f}s)", flush=True)
-    report = train_and_report(rows, crow, args.out, reader_text, reader_report)
+    report = train_and_report(rows, args.out, reader_text, reader_report)
     if not args.no_engine_cv:
-        support = json.loads((args.out / "judge_supports.json").read_text())
-        report["engine_cv"] = cv_answers(engines, questions, rows, support, report["answer_threshold"],
-                                         reader=read)
+        report["engine_cv"] = cv_answers(engines, questions, rows, report["answer_threshold"], reader=read)
     report["seconds"] = round(time.time() - t0, 1)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, indent=2, default=float))
@@ -373,37 +321,26 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def train_and_report(rows: list[QuestionRows], crow: list[ClaimRows], out: Path, reader_text: str | None = None,
+def train_and_report(rows: list[QuestionRows], out: Path, reader_text: str | None = None,
                      reader_report: dict | None = None) -> dict:
     """Out-of-fold figures and thresholds, then the final models (all rows) written to ``out``."""
     import json
 
-    from rag.answer.judge_features import ANSWER_FEATURES, READER_FEATURES, SUPPORT_FEATURES
+    from rag.answer.judge_features import ANSWER_FEATURES, READER_FEATURES
 
     preds = out_of_fold(rows)
     t = choose_answer_threshold(rows, preds, MAX_FALSE_REFUSAL)
     calibration = calibrate(rows, preds)
-    cpreds = supports_out_of_fold(crow)
-    ct = choose_support_threshold(crow, cpreds)
-    old = [np.asarray([1.0 if r.old else 0.0]) for r in crow]
     report = {
-        "answer_threshold": t, "support_threshold": ct,
+        "answer_threshold": t,
         "answers_oof": question_outcomes(rows, preds, t),
-        "supports_oof": claim_outcomes(crow, cpreds, ct),
-        "supports_today": claim_outcomes(crow, old, 0.5),
-        # what `rag check` does: the verifier's checks and the judge together
-        "supports_with_checks_oof": claim_outcomes(
-            crow, [p * float(r.old) for p, r in zip(cpreds, crow, strict=True)], ct),
-        "rows": {"questions": len(rows), "candidates": int(sum(len(r.y) for r in rows)),
-                 "claims": len(crow)},
+        "rows": {"questions": len(rows), "candidates": int(sum(len(r.y) for r in rows))},
         "reader": reader_report or {}, "calibration": calibration,
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "judge_answers.txt").write_text(fit(*stack(rows)).model_to_string())
-    (out / "judge_supports.json").write_text(json.dumps(fit_supports(crow), indent=1) + "\n")
-    meta = {"answer_threshold": t, "support_threshold": ct, "answer_features": list(ANSWER_FEATURES),
-            "support_features": list(SUPPORT_FEATURES), "max_false_refusal": MAX_FALSE_REFUSAL,
-            "answers_oof": report["answers_oof"], "supports_oof": report["supports_oof"],
+    meta = {"answer_threshold": t, "answer_features": list(ANSWER_FEATURES), "max_false_refusal": MAX_FALSE_REFUSAL,
+            "answers_oof": report["answers_oof"],
             "reader_features": list(READER_FEATURES) if reader_text else None, "reader": reader_report or {},
             "calibration": calibration,
             "trained_by": "make judge (python -m rag.app.judge_train)"}
@@ -440,57 +377,6 @@ def without_answers(r: QuestionRows) -> QuestionRows | None:
 
 def augment(rows: list[QuestionRows]) -> list[QuestionRows]:
     return rows + [x for r in rows if r.variant == "asked" and (x := without_answers(r)) is not None]
-
-
-# -- supports: a logistic regression at claim level ---------------------------------------------------------
-# Measured on QAGS (10-fold by article): a gradient-boosted model over every support feature and passage reached
-# 0.62 balanced accuracy, a logistic regression over the article-level features 0.65: with 239 claims, fewer
-# and smoother parameters generalise better.
-SUPPORT_MODEL_FEATURES = ("cov_doc", "miss_n_doc", "miss_share_doc", "doc_align_mean", "doc_align_low",
-                          "doc_align_min", "novel_bigrams_doc", "nums_miss_doc", "names_miss_doc", "claim_len")
-
-
-def claim_matrix(crow: list[ClaimRows]) -> tuple[np.ndarray, np.ndarray]:
-    """One row per claim: its features against the article that holds most of it."""
-    from rag.answer.judge_features import SUPPORT_FEATURES as F
-
-    rows = []
-    for r in crow:
-        if len(r.X) == 0:
-            rows.append(np.zeros(len(F), dtype=np.float32))
-            continue
-        rows.append(r.X[int(np.argmax(r.X[:, F.index("doc_align_mean")] + r.X[:, F.index("cov_doc")]))])
-    return np.asarray(rows), np.asarray([float(r.label) for r in crow])
-
-
-def fit_supports(crow: list[ClaimRows], c: float = 0.1) -> dict:
-    """Standardised logistic regression over SUPPORT_MODEL_FEATURES, as plain numbers (rag/answer/judge.py applies
-    it)."""
-    from sklearn.linear_model import LogisticRegression
-
-    from rag.answer.judge_features import SUPPORT_FEATURES as F
-
-    X, y = claim_matrix(crow)
-    idx = [F.index(f) for f in SUPPORT_MODEL_FEATURES]
-    Z = X[:, idx].astype(float)
-    mean, scale = Z.mean(0), Z.std(0) + 1e-9
-    model = LogisticRegression(C=c, max_iter=2000).fit((Z - mean) / scale, y)
-    return {"kind": "logistic", "features": list(SUPPORT_MODEL_FEATURES), "mean": mean.tolist(),
-            "scale": scale.tolist(), "coef": model.coef_[0].tolist(), "intercept": float(model.intercept_[0])}
-
-
-def supports_out_of_fold(crow: list[ClaimRows], k: int = 10) -> list[np.ndarray]:
-    from rag.answer.judge import logistic
-
-    fold = folds([r.group for r in crow], k)
-    X, _ = claim_matrix(crow)
-    preds: list[np.ndarray] = [np.zeros(1) for _ in crow]
-    for f in range(k):
-        model = fit_supports([r for r, g in zip(crow, fold, strict=True) if g != f])
-        for i, g in enumerate(fold):
-            if g == f:
-                preds[i] = logistic(model, X[i:i + 1])
-    return preds
 
 
 if __name__ == "__main__":

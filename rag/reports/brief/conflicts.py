@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from rag.answer.components import Components
-from rag.reports.brief.evidence import Citations, Sent, each_once, focused, previous, relevant, same
+from rag.answer.entail import CONTRADICTED, ENTAILED, Entailer, Thresholds, same_thing
+from rag.answer.facts import differing_facts, is_year, numbers
+from rag.answer.retrieve import Filters
+from rag.reports.brief.evidence import Citations, Sent, each_once, focused, previous, relevant, same, statements_of
 from rag.reports.brief.tuning import TUNING
 from rag.reports.relevance import value_conflict
 from rag.reports.report_types import Conflict
@@ -31,30 +36,85 @@ _REPORT = re.compile(r"\b(?:report(?:s|ed|edly)?|according to|claimed|told|said|
 _REFERS_BACK = re.compile(r"\b(?:this|that|it|the (?:report|claim|account)s?)\b")
 
 
-def conflicts(parts: Components, pool: list[Sent], cites: Citations) -> list[Conflict]:
+def conflicts(parts: Components, topic: str, pool: list[Sent], cites: Citations,
+              filters: Filters | None = None) -> list[Conflict]:
     """Where the sources disagree: two articles giving different values for the same fact (rag/reports/relevance.py's
-    value_conflict), and denials beside the account they deny."""
+    value_conflict), two statements the entailment judge finds contradictory, and denials beside the account they
+    deny. A pair the judge finds agreeing (either entails the other) is never listed."""
     about = each_once([*relevant(pool), *focused(pool)])
     # The other side of a disagreement need only be about the topic at all: it repeats a relevant fact.
     wider = [s for s in pool if s.relevance >= TUNING.min_relevance]
-    out = value_conflicts(about, wider, cites)
-    return (out + _denials(parts, about, cites))[:TUNING.conflicts_max]
+    wider += other_accounts(parts, topic, about, pool, filters)
+    pairs = pairs_of(about, wider)
+    judged = Judged(parts.judge.entailer, parts.judge.entail, pairs)
+    out = value_conflicts(pairs, judged, cites)
+    out += _contradictions(pairs, judged, cites, out)
+    return (out + _denials(parts, about, cites, judged))[:TUNING.conflicts_max]
 
 
-def value_conflicts(about: list[Sent], wider: list[Sent], cites: Citations) -> list[Conflict]:
-    """Pairs from different articles giving different values for one fact, the likeliest first, one row per pair
-    of values. A pair of two sentences both in ``about`` is taken once, the one earlier in ``about`` (the more
-    relevant) as the account: the sides do not depend on where the sentences happen to sit in memory."""
+def other_accounts(parts: Components, topic: str, about: list[Sent], pool: list[Sent],
+                   filters: Filters | None) -> list[Sent]:
+    """Other statements of the figures in the most relevant sentences, found by searching for each such sentence:
+    a figure given differently is often in an article that never names the topic ("The firm had been overstating
+    its accounts by $11bn (£8.5bn)")."""
+    figures = [(s, shown) for s in about for shown, v in numbers(s.text) if not is_year(v)][:TUNING.fact_searches]
+    search = parts.retriever.search
+    hits = [h for s, shown in figures for h in search(_around(s.text, shown), TUNING.fact_hits, filters)]
+    return statements_of(parts, topic, hits, pool, lambda t: any(not is_year(v) for _, v in numbers(t)))
+
+
+def _around(text: str, shown: str, words: int = 5) -> str:
+    """The words around a figure: what another account of it shares (a search for the whole sentence finds its
+    topic's other passages, not the figure's)."""
+    i = text.find(shown)
+    if i < 0:
+        return text
+    before, after = text[:i].split()[-words:], text[i + len(shown):].split()[:words]
+    return " ".join([*before, shown, *after])
+
+
+def pairs_of(about: list[Sent], wider: list[Sent]) -> list[tuple[Sent, Sent, float]]:
+    """Pairs of sentences of different articles, each pair once: a pair of two sentences both in ``about`` is taken
+    with the one earlier in ``about`` (the more relevant) first, so the sides never depend on memory order."""
     rank = {id(s): i for i, s in enumerate(about)}
+    return [(a, b, float(a.vec @ b.vec)) for i, a in enumerate(about) for b in wider
+            if a.hit.doc_id != b.hit.doc_id and rank.get(id(b), len(about)) > i]
+
+
+class Judged:
+    """The entailment judge on the pairs about one matter (the closest by meaning), read in both directions.
+    Judges nothing without the model."""
+
+    def __init__(self, entailer: Entailer | None, th: Thresholds, pairs: list[tuple[Sent, Sent, float]]) -> None:
+        self.th = th
+        self.probs: dict[tuple[int, int], np.ndarray] = {}  # (a, b) -> [[a entails/... b], [b ... a]]
+        close = sorted((p for p in pairs if p[2] >= TUNING.same_matter), key=lambda p: -p[2])[:TUNING.judged_pairs]
+        if entailer is None or not close:
+            return
+        probs = entailer.probs([x for a, b, _ in close for x in ((a.text, b.text), (b.text, a.text))])
+        for i, (a, b, _) in enumerate(close):
+            self.probs[(id(a), id(b))] = self.probs[(id(b), id(a))] = probs[2 * i:2 * i + 2]
+
+    def agree(self, a: Sent, b: Sent) -> bool:
+        """Either entails the other."""
+        p = self.probs.get((id(a), id(b)))
+        return p is not None and float(p[:, ENTAILED].max()) >= self.th.entailed
+
+    def contradict(self, a: Sent, b: Sent) -> bool:
+        """Each contradicts the other, read either way round (one direction alone is often a paraphrase the model
+        misreads, or one statement saying more than the other)."""
+        p = self.probs.get((id(a), id(b)))
+        return p is not None and bool((p[:, CONTRADICTED] >= self.th.contradicted).all()
+                                      and (p[:, CONTRADICTED] > p[:, ENTAILED]).all())
+
+
+def value_conflicts(pairs: list[tuple[Sent, Sent, float]], judged: Judged, cites: Citations) -> list[Conflict]:
+    """Pairs giving different values for one fact, the likeliest first, one row per pair of values."""
     found = []
-    for i, a in enumerate(about):
-        for b in wider:
-            if a.hit.doc_id == b.hit.doc_id or rank.get(id(b), len(about)) <= i:
-                continue
-            sim = float(a.vec @ b.vec)
-            differ = value_conflict(a.text, b.text, sim, (a.hit.title or "", b.hit.title or ""))
-            if differ:
-                found.append((sim + a.relevance + b.relevance, a, b, differ))
+    for a, b, sim in pairs:
+        differ = value_conflict(a.text, b.text, sim, (a.hit.title or "", b.hit.title or ""))
+        if differ and not judged.agree(a, b):
+            found.append((sim + a.relevance + b.relevance, a, b, differ))
     out, shown = [], set()
     for _, a, b, (x, y) in sorted(found, key=lambda f: -f[0]):
         key = frozenset((x, y))  # one row per disagreement, however many articles repeat it
@@ -65,7 +125,25 @@ def value_conflicts(about: list[Sent], wider: list[Sent], cites: Citations) -> l
     return out
 
 
-def _denials(parts: Components, about: list[Sent], cites: Citations) -> list[Conflict]:
+def _contradictions(pairs: list[tuple[Sent, Sent, float]], judged: Judged, cites: Citations,
+                    listed: list[Conflict]) -> list[Conflict]:
+    """Statements of two articles about one matter that the judge finds contradictory, with the differing values
+    where the text gives them; each sentence in one row at most."""
+    used = {(c.accounts[0].text, c.denial.text) for c in listed}
+    seen: set[str] = {t for pair in used for t in pair}
+    out = []
+    for a, b, _ in sorted(pairs, key=lambda p: -p[2]):
+        if a.text in seen or b.text in seen or not judged.contradict(a, b) or is_denial(a.text) or is_denial(b.text):
+            continue
+        if same_thing(a.text, b.text) < judged.th.same_thing and same_thing(b.text, a.text) < judged.th.same_thing:
+            continue
+        seen |= {a.text, b.text}
+        differ = differing_facts(a.text, b.text)
+        out.append(Conflict([cites.item(a)], cites.item(b), "; ".join(differ) if differ else "contradicted"))
+    return out
+
+
+def _denials(parts: Components, about: list[Sent], cites: Citations, judged: Judged) -> list[Conflict]:
     """Denials (and attributed restrictive statements: 'the only communication was ...') beside the statement
     they deny: the most similar affirmative sentence (an account that itself says 'never' or 'unaware' sides
     with the denial), from another article or another speaker; plus the sentence just before a denial that
@@ -76,7 +154,7 @@ def _denials(parts: Components, about: list[Sent], cites: Citations) -> list[Con
         if any(same(d, x) for x in taken):
             continue
         others = [s for s in about if not is_denial(s.text) and s.text != d.text and _REPORT.search(s.text)
-                  and not _NEGATED.search(s.text) and not any(s is t for t in taken)]
+                  and not _NEGATED.search(s.text) and not any(s is t for t in taken) and not judged.agree(s, d)]
         accounts: list[Sent] = []
         prev = previous(parts, d)
         if _REFERS_BACK.search(d.text) and prev:

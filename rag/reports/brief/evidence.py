@@ -4,6 +4,7 @@ relevance to the topic (rag/reports/relevance.py), and the helpers every section
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -81,6 +82,13 @@ def sentences(parts: Components, topic: str, hits: list[Hit]) -> list[Sent]:
     focused = set(focus)
     out = [replace(s, focus=s.hit.doc_id in focused) for s in pool]
     return sorted(out, key=lambda x: -x.relevance)
+
+
+def statements_of(parts: Components, topic: str, hits: list[Hit], pool: list[Sent],
+                  keep: Callable[[str], bool]) -> list[Sent]:
+    """The statements of ``hits`` that ``pool`` lacks and ``keep`` accepts, scored as the pool's are."""
+    spans = [x for x in _statements(hits, {normalize(s.text) for s in pool}) if keep(x[3])]
+    return _score(parts, topic, spans)
 
 
 def _statements(hits: list[Hit], seen: set[str]) -> list[tuple[Hit, int, int, str]]:

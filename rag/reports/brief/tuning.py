@@ -31,6 +31,9 @@ class Tuning:
     duplicate: float = 0.85  # sentences closer than this say the same thing: keep one
     shared_terms: float = 0.6  # ... and so do two sharing this share of the shorter one's content words
     same_matter: float = 0.5  # a denial and the account it denies are at least this similar
+    fact_searches: int = 5  # conflicts: the most relevant sentences with a figure searched for other accounts ...
+    fact_hits: int = 5  # ... taking this many passages each
+    judged_pairs: int = 30  # the entailment judge reads this many of the closest pairs of articles (cost bound)
     same_name: float = 0.8  # surnames this alike (difflib ratio), with one first name, are one person spelt two ways
     # How much each section shows.
     summary_max: int = 5

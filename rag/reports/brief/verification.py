@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from rag.answer.components import Components
 from rag.answer.results import Citation
-from rag.answer.verify import Evidence, missing_facts
+from rag.answer.verify import Evidence, Verifier, missing_facts
 from rag.reports.report_types import Briefing, Conflict
 
 
@@ -22,9 +22,12 @@ def verify(parts: Components, b: Briefing, citations: list[Citation]) -> list[Ci
     for c in b.conflicts:
         claims += [(a, a.text, a.citations) for a in [*c.accounts, c.denial]]
     claims += [(t, t.text, t.citations) for t in b.timeline]
-    claims += [(p, f"{p.name}, {p.role}", p.citations) for p in b.people]
-    verdicts = parts.verifier().check_many(
-        [(text, [by_n[n] for n in ns], []) for _, text, ns in claims])
+    verdicts = parts.verifier().check_many([(text, [by_n[n] for n in ns], []) for _, text, ns in claims])
+    # "Name, role" is a label, not a statement for the entailment judge: its words must be in the quote.
+    people = [(p, f"{p.name}, {p.role}", p.citations) for p in b.people]
+    verdicts += Verifier(parts.embedder, parts.settings.support_threshold).check_many(
+        [(text, [by_n[n] for n in ns], []) for _, text, ns in people])
+    claims += people
     bad = {id(obj) for (obj, _, _), v in zip(claims, verdicts, strict=True) if not v.supported}
     b.summary = [x for x in b.summary if id(x) not in bad]
     b.facts = [x for x in b.facts if id(x) not in bad]
