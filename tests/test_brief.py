@@ -237,10 +237,14 @@ def test_summary_and_facts_stand_alone_and_report():
                     '"We will cut £35 billion," he said.', "The report showed that 27% of consumers want one.",
                     "The German lender is one of six banks.", "Indeed, the paper said so.",
                     "Of that, £23 billion would go on spending plans.", "I can well understand why he left.",
-                    "Let's hope this is the end of the party.", '"Which taxes will they put up?"'):
+                    "Let's hope this is the end of the party.", '"Which taxes will they put up?"',
+                    "Should he win the election, he has earmarked £4 billion for tax cuts.",
+                    "The unidentified Parmalat source also told Reuters so.",
+                    "The management changes are part of a wider shake-up."):
         assert not stands_alone(leaning), leaning
     for alone in ("Heathrow said the runway would open in 2005.", "The board of Man Utd is expected to meet.",
-                  'Mr Jobs said: "We are delighted," in London.', "The US economy grew 4% in 2004."):
+                  'Mr Jobs said: "We are delighted," in London.', "The US economy grew 4% in 2004.",
+                  "Mr Kilroy-Silk said he wanted change.", "The board of Fiat said it would appeal."):
         assert stands_alone(alone), alone
     assert not any(quantity(t) for t in ("What happened on 7 March?", "Mr Ebbers, 63, has always denied it.",
                                          "Shares rose by 0900 GMT.", "It was founded in 2000."))
@@ -303,3 +307,13 @@ def test_readers_comments_are_not_the_story():
     text = "\n\n".join(story + comments)
     assert commentary_from(text) == text.index("Thank goodness")
     assert commentary_from("\n\n".join(story + ['"I will fight," he said.'])) is None
+
+
+def test_one_dated_event_is_one_bullet():
+    from rag.reports.brief.evidence import diverse
+    from rag.reports.brief.summary import one_event
+    a = _sent("a", "The Tories on Monday highlighted their plans for tax cuts worth £4bn.", vec=(1, 0, 0))
+    b = _sent("b", "The Tories on Monday highlighted £35bn in wasteful spending they would stop.", vec=(0.7, 0.71, 0))
+    c = _sent("c", "On Tuesday Labour challenged the Tories to publish the report.", vec=(0.7, 0.71, 0))
+    assert one_event(a, b) and not one_event(b, c)
+    assert [s.text for s in diverse([a, b, c], 3, also=one_event)] == [a.text, c.text]

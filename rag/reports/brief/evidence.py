@@ -4,6 +4,7 @@ relevance to the topic (rag/reports/relevance.py), and the helpers every section
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -191,13 +192,15 @@ def each_once(sents: list[Sent]) -> list[Sent]:
     return list({id(s): s for s in sents}.values())
 
 
-def diverse(cands: list[Sent], n: int, taken: list[Sent] | None = None) -> list[Sent]:
-    """The best ``n`` that repeat neither each other nor ``taken``."""
+def diverse(cands: list[Sent], n: int, taken: list[Sent] | None = None,
+            also: Callable[[Sent, Sent], bool] | None = None) -> list[Sent]:
+    """The best ``n`` that repeat neither each other nor ``taken`` (near-duplicates, or what ``also`` calls
+    the same)."""
     out: list[Sent] = []
     for s in cands:
         if len(out) >= n:
             break
-        if not any(same(s, x) for x in [*(taken or []), *out]):
+        if not any(same(s, x) or (also and also(s, x)) for x in [*(taken or []), *out]):
             out.append(s)
     return out
 
@@ -219,11 +222,27 @@ DEPENDENT = re.compile(r"^[\"“'‘(]*(?:but|and|or|so|yet|he|she|it|they|this|
 # lender is ..." (a generic noun, not named, as the subject).
 _NEEDS_REFERENT = re.compile(
     r"^[\"“'‘(]*(?:indeed|in (?:the end|addition|turn)|as a result|of (?:that|this|those|these|it|them)|"
-    r"(?:the|this|that) (?:[a-z]+ |[A-Z][a-z]+ )?(?:paper|newspaper|report|company|firm|lender|bank|group|source|"
+    r"(?:the|this|that) (?:[a-z]+ |[A-Z][a-z]+ ){0,2}(?:paper|newspaper|report|company|firm|lender|bank|group|source|"
     r"study|survey|document|answer|move|deal|plan|statement|agency|unit|club|party|analyst|spokesman|spokeswoman|"
-    r"official)s?\b(?! (?:of|in|at|for|from|to) ))", re.I)
+    r"official|change|pay-off|payoff|sale|merger|takeover|bid|offer|proposal|decision|news|case|trial|row|"
+    r"dispute|scheme|figure)s?\b(?! (?:of|in|at|for|from|to) ))", re.I)
 # A quotation whose speaker is a pronoun ('..., he said.'), or a quotation standing alone with no speaker.
 _PRONOUN_SPEAKER = re.compile(r"[,\"”] (?:he|she|they|it) (?:said|added|says|told|warned|argued)\b", re.I)
+_CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+             "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+
+def _unnamed_person(text: str) -> bool:
+    """A person referred to before anyone is named: "Should he win the election, he has earmarked £4bn", "In
+    February 2004 he said ..."."""
+    for i, w in enumerate(re.findall(r"[\w’'-]+", text)):
+        if w.lower() in ("he", "she", "him", "his", "her"):
+            return True
+        if i and w[:1].isupper() and w.lower() not in _CALENDAR:
+            return False
+    return False
+
+
 # The writer's (or a reader's) own opinion, not a report: first person outside any quotation.
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|[Mm]y|[Mm]e|[Ll]et's|[Ww]e|[Oo]ur|us)\b")
 
@@ -240,7 +259,8 @@ def stands_alone(text: str) -> bool:
     bare = t.rstrip("\"”’' ")
     whole_quote = t[:1] in "\"“" and t.rstrip()[-1:] in "\"”" and t.count('"') + t.count("“") <= 2
     return not (DEPENDENT.match(t) or _NEEDS_REFERENT.match(t) or bare.endswith("?") or t.count('"') % 2
-                or whole_quote or _PRONOUN_SPEAKER.search(t) or _FIRST_PERSON.search(_outside_quotes(t)))
+                or whole_quote or _PRONOUN_SPEAKER.search(t) or _FIRST_PERSON.search(_outside_quotes(t))
+                or _unnamed_person(_outside_quotes(t)))
 
 
 def previous(parts: Components, s: Sent) -> str:

@@ -8,6 +8,7 @@ import re
 from rag.answer.retrieve import Hit
 from rag.answer.verify import numbers
 from rag.reports.brief.evidence import Citations, Sent, diverse, relevant, stands_alone
+from rag.reports.brief.timeline import compatible, same_event
 from rag.reports.brief.tuning import TUNING
 from rag.reports.dates import find_dates
 from rag.reports.report_types import Item
@@ -33,7 +34,8 @@ def _by_importance(sents: list[Sent]) -> list[Sent]:
 
 def summary(pool: list[Sent], cites: Citations, used: list[Sent]) -> list[Item]:
     """The most important distinct sentences that read on their own; ``used`` receives them."""
-    picked = diverse(_by_importance([s for s in relevant(pool) if stands_alone(s.text)]), TUNING.summary_max)
+    picked = diverse(_by_importance([s for s in relevant(pool) if stands_alone(s.text)]), TUNING.summary_max,
+                     also=one_event)
     used += picked
     return [cites.item(s) for s in picked]
 
@@ -41,7 +43,14 @@ def summary(pool: list[Sent], cites: Citations, used: list[Sent]) -> list[Item]:
 def facts(pool: list[Sent], cites: Citations, used: list[Sent]) -> list[Item]:
     """Sentences that give a quantity (not only a year), most relevant first, not repeating the summary."""
     cands = [s for s in relevant(pool) if quantity(s.text) and stands_alone(s.text)]
-    return [cites.item(s) for s in diverse(cands, TUNING.facts_max, used)]
+    return [cites.item(s) for s in diverse(cands, TUNING.facts_max, used, also=one_event)]
+
+
+def one_event(a: Sent, b: Sent) -> bool:
+    """Two articles' accounts of one dated event ("The Tories on Monday highlighted ..." twice): agreeing date
+    phrases and the same event by the timeline's rule."""
+    return any(compatible(r, q) and same_event(a, r, b, q)
+               for r in find_dates(a.text, a.hit.date) for q in find_dates(b.text, b.hit.date))
 
 
 # A person's age ("Mr Ebbers, 63,") and a clock time ("by 0900 GMT") are not figures of the topic.

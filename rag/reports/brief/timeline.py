@@ -84,7 +84,7 @@ def _each_event_once(items: list) -> list:  # noqa: ANN001 (sort key, item, sent
     kept: list[list] = []
     for key, item, s, r in items:
         for k in kept:
-            if _compatible(r, k[3]) and any(_same_event(s, r, o, q) for o, q in k[4]):
+            if compatible(r, k[3]) and any(same_event(s, r, o, q) for o, q in k[4]):
                 k[4].append((s, r))
                 cites = k[1].citations + [n for n in item.citations if n not in k[1].citations]
                 if _precision(r, item) > _precision(k[3], k[1]):  # better dated: this mention speaks for it
@@ -106,7 +106,7 @@ def _with_citations(item: TimelineItem, cites: list[int]) -> TimelineItem:
     return replace(item, citations=cites)
 
 
-def _compatible(a: DateRef, b: DateRef) -> bool:
+def compatible(a: DateRef, b: DateRef) -> bool:
     if a.iso is None or b.iso is None:  # unresolved: the same phrase, or the same month ("in December last year")
         pa, pb = a.phrase.strip().lower(), b.phrase.strip().lower()
         return a.iso is None and b.iso is None and (pa == pb or bool(_month_names(pa) & _month_names(pb)))
@@ -117,7 +117,7 @@ def _month_names(phrase: str) -> set[str]:
     return {m for m in MONTHS if m in phrase}
 
 
-def _same_event(s: Sent, r: DateRef, o: Sent, q: DateRef) -> bool:
+def same_event(s: Sent, r: DateRef, o: Sent, q: DateRef) -> bool:
     return float(s.vec @ o.vec) >= TUNING.same_event or bool(_action(s.text, r) & _action(o.text, q))
 
 
@@ -138,7 +138,14 @@ def _events(pool: list[Sent]) -> list[Sent]:
     about = {id(s) for s in relevant(pool)}
     bar = TUNING.event_share * (pool[0].relevance if pool else 0.0)  # the firm's other news is not the topic's
     return [s for s in pool if (id(s) in about or (s.focus and s.relevance >= TUNING.event_floor))
-            and s.relevance >= bar and not DEPENDENT.match(s.text)]
+            and s.relevance >= bar and not DEPENDENT.match(_LEADING_DATE.sub("", s.text))]
+
+
+# A date opening a sentence, before its subject: "In February 2004 he said ..." leans on the sentence before.
+_LEADING_DATE = re.compile(r"^(?:(?:in|on|by|during|since|until|last|this|next|early|late|mid|around) )?"
+                           r"(?:[\w-]+ ){0,2}(?:\d{4}|January|February|March|April|May|June|July|August|"
+                           r"September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|"
+                           r"Saturday|Sunday|week|month|year)\b,? ", re.I)
 
 
 def _era(refs: list[DateRef]) -> int | None:
