@@ -284,6 +284,11 @@ def test_each_event_once_best_dated_with_all_sources_and_statements_when_made():
     assert _when(said, find_dates(said, None)).phrase.strip() == "this week"
     ahead = "The Chancellor said the plans would see £50bn in cuts by 2011."
     assert _when(ahead, find_dates(ahead, None)) is None
+    quoted = '"Music players are the only established players in Europe today," said Ian Fogg.'
+    assert _when(quoted, find_dates(quoted, None)) is None
+    d = _sent("d", "Yugansk was sold off at auction in December last year to Rosneft.", vec=(1, 0, 0))
+    e = _sent("e", "Yugansk was sold for $9.3bn in an auction last year.", vec=(0, 1, 0))
+    assert [x[1].citations for x in _each_event_once([entry(d, 4), entry(e, 5)])] == [[4, 5]]
 
 
 def test_people_roles_whole_and_each_person_once():
@@ -317,3 +322,6 @@ def test_one_dated_event_is_one_bullet():
     c = _sent("c", "On Tuesday Labour challenged the Tories to publish the report.", vec=(0.7, 0.71, 0))
     assert one_event(a, b) and not one_event(b, c)
     assert [s.text for s in diverse([a, b, c], 3, also=one_event)] == [a.text, c.text]
+    gm = _sent("a", "GM is to pay Fiat 1.55bn euros ($2bn; £1.1bn) to get out of the deal.", vec=(1, 0, 0))
+    assert one_event(gm, _sent("b", "GM will pay Fiat $2bn as part of the settlement.", vec=(0.7, 0.71, 0)))
+    assert not one_event(gm, _sent("b", "GM will pay Fiat $3bn as part of the settlement.", vec=(0.7, 0.71, 0)))

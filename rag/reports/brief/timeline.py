@@ -15,8 +15,8 @@ from rag.text import STOPWORDS, terms
 # A statement is filed under when it was made: its reporting verb, and a date phrase beside it ("said on Tuesday",
 # "in 2005 he warned"); a date it only looks ahead to ("would cut £50bn by 2011", "are expected to fall in
 # 2005") is not an event.
-_REPORTING = re.compile(r"\b(?:said|says|told|tells|warned|announced|admitted|claimed|insisted|revealed|added|"
-                        r"argued|predicted|forecast|confirmed|stated|reported)\b", re.I)
+_REPORTING = re.compile(r"\b(?:said|says|saying|told|tells|warned|announced|admitted|claimed|insisted|revealed|"
+                        r"added|argued|predicted|forecast|confirmed|stated|reported|quoted)\b", re.I)
 _AHEAD = re.compile(r"\b(?:will|would|could|might|may|shall|expected to|expects? to|forecasts?|plans? to|"
                     r"aims? to|hopes? to|set to|due to|is to|are to|going to)\b", re.I)
 
@@ -66,14 +66,17 @@ def _when(text: str, refs: list[DateRef]) -> DateRef | None:
     """The date a sentence is filed under: for a statement, the date beside its reporting verb, else one that is
     not only looked ahead to (None when every date is); for any other sentence, its first resolved date."""
     verbs = list(_REPORTING.finditer(text))
+    if verbs:  # a date inside the quotation is the quote's own time ("... today," said X), not the statement's
+        quoted = [m.span() for m in re.finditer(r"[\"“][^\"”]*[\"”]", text)]
+        refs = [r for r in refs if not any(a < r.start < b for a, b in quoted)]
     for v in verbs:
         beside = [r for r in refs if 0 <= r.start - v.end() <= 4 or 0 <= v.start() - r.end <= 4]
         if beside:
             return beside[0]
     if verbs or _AHEAD.search(text):
-        refs = [r for r in refs if not _AHEAD.search(text[max(0, r.start - 60):r.start])]
-        if not refs:
-            return None
+        refs = [r for r in refs if not _AHEAD.search(text[max(0, r.start - 100):r.start])]
+    if not refs:
+        return None
     return next((x for x in refs if x.iso), refs[0])
 
 
@@ -109,8 +112,12 @@ def _with_citations(item: TimelineItem, cites: list[int]) -> TimelineItem:
 def compatible(a: DateRef, b: DateRef) -> bool:
     if a.iso is None or b.iso is None:  # unresolved: the same phrase, or the same month ("in December last year")
         pa, pb = a.phrase.strip().lower(), b.phrase.strip().lower()
-        return a.iso is None and b.iso is None and (pa == pb or bool(_month_names(pa) & _month_names(pb)))
+        wa, wb = set(pa.split()) - _PREPOSITIONS, set(pb.split()) - _PREPOSITIONS  # "last year" in "December last year"
+        return a.iso is None and b.iso is None and (wa <= wb or wb <= wa or bool(_month_names(pa) & _month_names(pb)))
     return (a.iso.startswith(b.iso) or b.iso.startswith(a.iso)) and a.until == b.until
+
+
+_PREPOSITIONS = {"in", "on", "at", "by", "since", "until", "from", "during", "of", "the"}
 
 
 def _month_names(phrase: str) -> set[str]:
