@@ -322,6 +322,6 @@ def test_one_dated_event_is_one_bullet():
     c = _sent("c", "On Tuesday Labour challenged the Tories to publish the report.", vec=(0.7, 0.71, 0))
     assert one_event(a, b) and not one_event(b, c)
     assert [s.text for s in diverse([a, b, c], 3, also=one_event)] == [a.text, c.text]
-    gm = _sent("a", "GM is to pay Fiat 1.55bn euros ($2bn; £1.1bn) to get out of the deal.", vec=(1, 0, 0))
-    assert one_event(gm, _sent("b", "GM will pay Fiat $2bn as part of the settlement.", vec=(0.7, 0.71, 0)))
-    assert not one_event(gm, _sent("b", "GM will pay Fiat $3bn as part of the settlement.", vec=(0.7, 0.71, 0)))
+    ebbers = _sent("a", "Ebbers, accused of an $11bn fraud, never made accounting decisions, a witness said.")
+    assert not one_event(ebbers, _sent("b", "Ebbers was directly involved in the $11bn fraud, his associate said.",
+                                       vec=(0.7, 0.71)))
