@@ -240,7 +240,8 @@ def test_summary_and_facts_stand_alone_and_report():
                     "Let's hope this is the end of the party.", '"Which taxes will they put up?"',
                     "Should he win the election, he has earmarked £4 billion for tax cuts.",
                     "The unidentified Parmalat source also told Reuters so.",
-                    "The management changes are part of a wider shake-up."):
+                    "The management changes are part of a wider shake-up.",
+                    "All the money would come from its £35 billion efficiency savings."):
         assert not stands_alone(leaning), leaning
     for alone in ("Heathrow said the runway would open in 2005.", "The board of Man Utd is expected to meet.",
                   'Mr Jobs said: "We are delighted," in London.', "The US economy grew 4% in 2004.",

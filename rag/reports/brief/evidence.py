@@ -233,10 +233,10 @@ _CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "au
 
 
 def _unnamed_person(text: str) -> bool:
-    """A person referred to before anyone is named: "Should he win the election, he has earmarked £4bn", "In
-    February 2004 he said ..."."""
+    """A person (or an organisation: "its") referred to before anyone is named: "Should he win the election, he
+    has earmarked £4bn", "In February 2004 he said ...", "All the money would come from its savings"."""
     for i, w in enumerate(re.findall(r"[\w’'-]+", text)):
-        if w.lower() in ("he", "she", "him", "his", "her"):
+        if w.lower() in ("he", "she", "him", "his", "her", "its"):
             return True
         if i and w[:1].isupper() and w.lower() not in _CALENDAR:
             return False
