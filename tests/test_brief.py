@@ -241,11 +241,13 @@ def test_summary_and_facts_stand_alone_and_report():
                     "Should he win the election, he has earmarked £4 billion for tax cuts.",
                     "The unidentified Parmalat source also told Reuters so.",
                     "The management changes are part of a wider shake-up.",
-                    "All the money would come from its £35 billion efficiency savings."):
+                    "All the money would come from its £35 billion efficiency savings.",
+                    "By contrast, almost a third are interested in a player."):
         assert not stands_alone(leaning), leaning
     for alone in ("Heathrow said the runway would open in 2005.", "The board of Man Utd is expected to meet.",
                   'Mr Jobs said: "We are delighted," in London.', "The US economy grew 4% in 2004.",
-                  "Mr Kilroy-Silk said he wanted change.", "The board of Fiat said it would appeal."):
+                  "Mr Kilroy-Silk said he wanted change.", "The board of Fiat said it would appeal.",
+                  "Apple has expanded its iPod family."):
         assert stands_alone(alone), alone
     assert not any(quantity(t) for t in ("What happened on 7 March?", "Mr Ebbers, 63, has always denied it.",
                                          "Shares rose by 0900 GMT.", "It was founded in 2000."))

@@ -16,7 +16,7 @@ from rag.answer.retrieve import Filters, Hit
 from rag.reports.brief.tuning import TUNING
 from rag.reports.relevance import Topic, relevance
 from rag.reports.report_types import Item
-from rag.text import normalize, sentence_spans, terms
+from rag.text import STOPWORDS, normalize, sentence_spans, terms
 
 SUBQUERIES = ("{t}", "{t} when", "{t} said", "{t} denied", "{t} figures")
 
@@ -221,7 +221,8 @@ DEPENDENT = re.compile(r"^[\"“'‘(]*(?:but|and|or|so|yet|he|she|it|they|this|
 # Openers whose referent is in an earlier sentence: "Indeed, ...", "Of that, ...", "The paper said ...", "The German
 # lender is ..." (a generic noun, not named, as the subject).
 _NEEDS_REFERENT = re.compile(
-    r"^[\"“'‘(]*(?:indeed|in (?:the end|addition|turn)|as a result|of (?:that|this|those|these|it|them)|"
+    r"^[\"“'‘(]*(?:indeed|in (?:the end|addition|turn)|as a result|by contrast|in contrast|"
+    r"of (?:that|this|those|these|it|them)|"
     r"(?:the|this|that) (?:[a-z]+ |[A-Z][a-z]+ ){0,2}(?:paper|newspaper|report|company|firm|lender|bank|group|source|"
     r"study|survey|document|answer|move|deal|plan|statement|agency|unit|club|party|analyst|spokesman|spokeswoman|"
     r"official|change|pay-off|payoff|sale|merger|takeover|bid|offer|proposal|decision|news|case|trial|row|"
@@ -238,8 +239,8 @@ def _unnamed_person(text: str) -> bool:
     for i, w in enumerate(re.findall(r"[\w’'-]+", text)):
         if w.lower() in ("he", "she", "him", "his", "her", "its"):
             return True
-        if i and w[:1].isupper() and w.lower() not in _CALENDAR:
-            return False
+        if w[:1].isupper() and w.lower() not in _CALENDAR and (i or w.lower() not in STOPWORDS):
+            return False  # a name: "Apple has expanded its range"
     return False
 
 
