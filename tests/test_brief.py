@@ -222,3 +222,111 @@ def test_a_value_conflicts_sides_follow_relevance_not_memory():
     assert TUNING.near_best == 0.45 and dataclasses.is_dataclass(TUNING)
     with pytest.raises(dataclasses.FrozenInstanceError):
         TUNING.min_relevance = 0.0  # type: ignore[misc]
+
+
+# Issue 25: pure rules of the sections, on small fixtures.
+
+def _sent(doc: str, text: str, rel: float = 0.5, vec: tuple = (1.0, 0.0)) -> Sent:
+    hit = Hit(f"{doc}-0", doc, f"{doc}.txt", None, None, 0, len(text), text, 1.0, None, None)
+    v = np.array(vec, dtype=float)
+    return Sent(hit, 0, len(text), text, rel, v / np.linalg.norm(v))
+
+
+def test_summary_and_facts_stand_alone_and_report():
+    from rag.reports.brief import stands_alone
+    from rag.reports.brief.summary import quantity
+    for leaning in ('"Fiat may be willing to cancel the put in exchange for money."',  # a quotation, no speaker
+                    '"We will cut £35 billion," he said.', "The report showed that 27% of consumers want one.",
+                    "The German lender is one of six banks.", "Indeed, the paper said so.",
+                    "Of that, £23 billion would go on spending plans.", "I can well understand why he left.",
+                    "Let's hope this is the end of the party.", '"Which taxes will they put up?"',
+                    "Should he win the election, he has earmarked £4 billion for tax cuts.",
+                    "The unidentified Parmalat source also told Reuters so.",
+                    "The management changes are part of a wider shake-up.",
+                    "All the money would come from its £35 billion efficiency savings.",
+                    "By contrast, almost a third are interested in a player."):
+        assert not stands_alone(leaning), leaning
+    for alone in ("Heathrow said the runway would open in 2005.", "The board of Man Utd is expected to meet.",
+                  'Mr Jobs said: "We are delighted," in London.', "The US economy grew 4% in 2004.",
+                  "Mr Kilroy-Silk said he wanted change.", "The board of Fiat said it would appeal.",
+                  "Apple has expanded its iPod family."):
+        assert stands_alone(alone), alone
+    assert not any(quantity(t) for t in ("What happened on 7 March?", "Mr Ebbers, 63, has always denied it.",
+                                         "Shares rose by 0900 GMT.", "It was founded in 2000."))
+    assert quantity("He owns 28.1% of the club.") and quantity("On March 7th, 2,000 jobs went.")
+
+
+def test_open_questions_name_their_subject_and_none_from_an_unresolved_date():
+    from rag.reports.brief.questions import names_its_subject, open_questions
+    from rag.reports.report_types import TimelineItem
+    assert not names_its_subject("what this guy will be bringing to the table")
+    assert names_its_subject("whether Glazer will bid for the club") and names_its_subject("how the deal works")
+    b = Briefing("t", "", timeline=[TimelineItem(None, None, "last week", "no publication date", "He quit.", [1])])
+
+    class NoCites:
+        def add(self, *a) -> int:  # noqa: ANN002
+            return 1
+    pool = [replace(_sent("a", "It remains unclear what this guy will bring."), focus=True),
+            replace(_sent("b", "It is not clear whether Glazer will bid."), focus=True)]
+    assert [q.text for q in open_questions(b, pool, NoCites())] == [
+        "Whether Glazer will bid? (the source says this is not known)"]
+
+
+def test_each_event_once_best_dated_with_all_sources_and_statements_when_made():
+    from rag.reports.brief.timeline import _each_event_once, _when
+    from rag.reports.dates import find_dates
+    from rag.reports.report_types import TimelineItem
+
+    def entry(s: Sent, n: int):  # noqa: ANN202
+        r = _when(s.text, find_dates(s.text, None))
+        return (r.sort_key(), TimelineItem(r.iso, r.qualifier, r.phrase.strip(), None, s.text, [n]), s, r)
+    a = _sent("a", "Ebbers is on trial over WorldCom's collapse in 2002.", vec=(1, 0, 0))
+    b = _sent("b", "The phone company collapsed in July 2002, prosecutors claim.", vec=(0, 1, 0))
+    c = _sent("c", "Cynthia Cooper alerted directors to irregular accounting in 2002.", vec=(0, 0, 1))
+    kept = [x[1] for x in _each_event_once([entry(a, 1), entry(b, 2), entry(c, 3)])]
+    assert [(t.date, t.citations) for t in kept] == [("2002-07", [1, 2]), ("2002", [3])]
+    said = "Sales are expected to fall in 2005, Fiat said this week."
+    assert _when(said, find_dates(said, None)).phrase.strip() == "this week"
+    ahead = "The Chancellor said the plans would see £50bn in cuts by 2011."
+    assert _when(ahead, find_dates(ahead, None)) is None
+    quoted = '"Music players are the only established players in Europe today," said Ian Fogg.'
+    assert _when(quoted, find_dates(quoted, None)) is None
+    d = _sent("d", "Yugansk was sold off at auction in December last year to Rosneft.", vec=(1, 0, 0))
+    e = _sent("e", "Yugansk was sold for $9.3bn in an auction last year.", vec=(0, 1, 0))
+    assert [x[1].citations for x in _each_event_once([entry(d, 4), entry(e, 5)])] == [[4, 5]]
+
+
+def test_people_roles_whole_and_each_person_once():
+    from rag.reports.brief.people import _appositions, _bare, _clean_name, _not_a_person
+    assert [(n, r) for n, r, _, _ in _appositions("Irish horseracing tycoons JP McManus and John Magnier own 29%.")] \
+        == [("JP McManus", "Irish horseracing tycoons"), ("John Magnier", "Irish horseracing tycoons")]
+    assert _appositions("Menatep Group's managing director Tim Osborne said.")[0][1] == \
+        "Menatep Group's managing director"
+    assert _appositions("Mr Ebbers' lawyer Reid Weingarten asked.")[0][1] == "Mr Ebbers' lawyer"
+    assert _appositions("the board, including chairman John Smith, met")[0][1] == "chairman"
+    assert _clean_name("Vadim Mitroshin The") == "Vadim Mitroshin" and _not_a_person("Menatep Group", {})
+    assert _bare("founder") and _bare("Chief executive") and not _bare("Yukos founder")
+
+
+def test_readers_comments_are_not_the_story():
+    from rag.reports.brief.evidence import commentary_from
+    story = ["Kilroy launches party", "Mr Kilroy-Silk said he wanted change.", "He quit UKIP last week, he said.",
+             "UKIP leader Roger Knapman said he was glad.", "Mr Hockney also left UKIP, a spokesman said."]
+    comments = ["Thank goodness he has gone!", "I think his views are shared by many.", "Veritas? A clown.",
+                "Good luck to him though."]
+    text = "\n\n".join(story + comments)
+    assert commentary_from(text) == text.index("Thank goodness")
+    assert commentary_from("\n\n".join(story + ['"I will fight," he said.'])) is None
+
+
+def test_one_dated_event_is_one_bullet():
+    from rag.reports.brief.evidence import diverse
+    from rag.reports.brief.summary import one_event
+    a = _sent("a", "The Tories on Monday highlighted their plans for tax cuts worth £4bn.", vec=(1, 0, 0))
+    b = _sent("b", "The Tories on Monday highlighted £35bn in wasteful spending they would stop.", vec=(0.7, 0.71, 0))
+    c = _sent("c", "On Tuesday Labour challenged the Tories to publish the report.", vec=(0.7, 0.71, 0))
+    assert one_event(a, b) and not one_event(b, c)
+    assert [s.text for s in diverse([a, b, c], 3, also=one_event)] == [a.text, c.text]
+    ebbers = _sent("a", "Ebbers, accused of an $11bn fraud, never made accounting decisions, a witness said.")
+    assert not one_event(ebbers, _sent("b", "Ebbers was directly involved in the $11bn fraud, his associate said.",
+                                       vec=(0.7, 0.71)))

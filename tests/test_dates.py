@@ -57,3 +57,14 @@ def test_decades_are_not_years():
     r = one("WorldCom became the darling of late 1990s investors.", None)
     assert (r.iso, r.qualifier) == ("1990", "late 1990s")
     assert r.sort_key() > one("It was founded in 1995.", None).sort_key()
+
+
+def test_ranges_stay_ranges_and_a_moved_date_is_not_one():
+    r = one("Entries were made between 2000 and 2002 to conceal costs.", None)
+    assert (r.phrase, r.iso, r.until) == ("between 2000 and 2002", "2000", "2002")
+    r = one("Fiat could sell GM the rest between January 2004 and July 2009.", None)
+    assert (r.iso, r.until) == ("2004-01", "2009-07")
+    assert (one("It may float in either 2006 or 2007.", None).until, one("The 2003-04 season.", None).until) == (
+        "2007", "2004")
+    refs = find_dates("It was forced to push back its break-even target from 2005 to 2006.", None)
+    assert [(r.iso, r.until) for r in refs] == [("2005", None), ("2006", None)]

@@ -28,6 +28,9 @@ _YEAR = r"(?:19|20)\d\d"
 # Relative phrases take no preposition: in "its role in last year's auction" the date is "last year".
 _PATTERNS: list[tuple[str, re.Pattern]] = [(k, re.compile(p, re.I) if k in ("rel", "span") else re.compile(_LEAD + p))
                                             for k, p in [
+    # A range kept as one ("between 2000 and 2002", "from January 2004 to July 2009", "either 2006 or 2007").
+    ("range", rf"(?i:between|from|either) ((?:{_MON} )?{_YEAR}) (?i:and|to|until|till|or) ((?:{_MON} )?{_YEAR})\b"
+              rf"|\b((?:{_MON} )?{_YEAR}) ?[-–] ?((?:{_MON} )?(?:{_YEAR}|\d\d))\b(?![\d%])"),
     ("day", rf"(?:(\d{{1,2}})(?:st|nd|rd|th)? ({_MON}),? ({_YEAR})|"
             rf"({_MON}) (\d{{1,2}})(?:st|nd|rd|th)?,? ({_YEAR}))\b"),
     ("decade", r"(?:(?i:(early|mid|late))[- ])?((?:19|20)\d0)s\b"),
@@ -43,6 +46,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [(k, re.compile(p, re.I) if k in ("rel
     ("month", rf"(?<=\b[Ii]n )({_MON})\b(?! \d)"),
     ("year", rf"(?<![\d,.$£€])({_YEAR})(?![\d%]|,\d|\s?(?:bn|m|million|billion)\b)"),
 ]]
+_MOVED = re.compile(r"\b(?:push|pushed|put|moved?|delay(?:ed)?|postponed?|brought|bring|forward|back|rais(?:e|ed)|"
+                    r"cut|chang(?:e|ed)|rose|fell|increased?|reduced?|lower(?:ed)?)\b", re.I)
 # Phrases that place an event at the time of the sentence before ("Around the same time, he tweeted ...").
 SAME_TIME = re.compile(r"\b(?:around|at|about) the same time\b|\bat the time\b|\bthat same (?:month|year|week)\b",
                        re.I)
@@ -56,6 +61,7 @@ class DateRef:
     iso: str | None  # "2022-10-03", "2022-10" or "2023"; None when it cannot be resolved
     qualifier: str | None = None  # "early", "mid", "late", "about", "at latest"
     note: str | None = None  # how it was resolved, or why it could not be
+    until: str | None = None  # a range's last year or month ("between 2000 and 2002": iso "2000", until "2002")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -105,6 +111,14 @@ def _unknown(m: re.Match, what: str) -> DateRef:
 def _resolve(kind: str, m: re.Match, pub: date | None) -> DateRef | None:
     g = m.groups()
     ref = lambda iso, qual=None, note=None: DateRef(m.group(0), m.start(), m.end(), iso, qual, note)  # noqa: E731
+    if kind == "range":
+        if _MOVED.search(m.string[max(0, m.start() - 40):m.start()]):
+            return None  # "pushed back its target from 2005 to 2006": a change of date, not a span
+        first, last = (g[0], g[1]) if g[0] else (g[2], g[3])
+        if len(last) == 2:  # "2003-04": the century of the first year
+            last = first[-4:-2] + last
+        a, b = _month_or_year(first), _month_or_year(last)
+        return DateRef(m.group(0), m.start(), m.end(), a, None, None, b) if a < b else None
     if kind == "day":
         d, mon, y = (g[0], g[1], g[2]) if g[0] else (g[4], g[3], g[5])
         return ref(f"{int(y):04d}-{_month(mon):02d}-{int(d):02d}")
@@ -139,6 +153,12 @@ def _resolve(kind: str, m: re.Match, pub: date | None) -> DateRef | None:
         y = pub.year if mon <= pub.month else pub.year - 1
         return ref(f"{y}-{mon:02d}", None, f"the latest {g[0]} up to the publication date {pub.isoformat()}")
     return ref(g[0])  # a bare year
+
+
+def _month_or_year(text: str) -> str:
+    """'July 2009' -> '2009-07', '2009' -> '2009'."""
+    words = text.split()
+    return f"{words[-1]}-{_month(words[0]):02d}" if len(words) == 2 else words[0]
 
 
 def _relative_year(pub: date, month: int, which: str, before_month: bool) -> int:

@@ -31,6 +31,7 @@ class TimelineItem:
     text: str  # the event: the source sentence
     citations: list[int]
     supported: bool = True
+    until: str | None = None  # a range's end ("2000" to "2002"), kept as a range
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -39,6 +40,8 @@ class TimelineItem:
     def shown_date(self) -> str:
         if self.date is None:
             return "date unknown"
+        if self.until:
+            return f"{self.date} to {self.until}"
         if self.qualifier and self.qualifier.endswith("0s"):
             return self.qualifier  # a decade: "late 1990s"
         return f"{self.qualifier} {self.date}" if self.qualifier else self.date

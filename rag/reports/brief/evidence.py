@@ -16,7 +16,7 @@ from rag.answer.retrieve import Filters, Hit
 from rag.reports.brief.tuning import TUNING
 from rag.reports.relevance import Topic, relevance
 from rag.reports.report_types import Item
-from rag.text import normalize, sentence_spans, terms
+from rag.text import STOPWORDS, normalize, sentence_spans, terms
 
 SUBQUERIES = ("{t}", "{t} when", "{t} said", "{t} denied", "{t} figures")
 
@@ -66,6 +66,7 @@ def retrieve(parts: Components, topic: str, k: int | None, filters: Filters | No
 def sentences(parts: Components, topic: str, hits: list[Hit]) -> list[Sent]:
     """Every statement of the retrieved passages, and of the rest of the articles most about the topic (an
     event's date or a denial is often in a sentence that does not name the topic), scored, best first."""
+    hits = _without_commentary(parts, hits)
     pool = _score(parts, topic, _statements(hits, set()))
     best: dict[str, float] = {}
     for s in pool:
@@ -74,7 +75,7 @@ def sentences(parts: Components, topic: str, hits: list[Hit]) -> list[Sent]:
     bar = max(TUNING.min_relevance, TUNING.focus * top)
     focus = sorted((d for d, r in best.items() if r >= bar), key=lambda d: -best[d])[:TUNING.focus_docs]
     seen = {normalize(s.text) for s in pool}
-    more = _statements(_rest_of(parts, hits, focus), seen)
+    more = _statements(_without_commentary(parts, _rest_of(parts, hits, focus)), seen)
     articles: dict[str, float] = {}
     for s in pool:
         articles[s.hit.doc_id] = max(articles.get(s.hit.doc_id, 0.0), s.sim)
@@ -101,6 +102,44 @@ def _statements(hits: list[Hit], seen: set[str]) -> list[tuple[Hit, int, int, st
                 seen.add(normalize(s))
                 out.append((h, h.start + a, h.start + b, s))
     return out
+
+
+def _without_commentary(parts: Components, hits: list[Hit]) -> list[Hit]:
+    """The passages cut where their article's readers' comments begin (opinions are not reports)."""
+    cut: dict[str, int | None] = {}
+    out = []
+    for h in hits:
+        if h.doc_id not in cut:
+            cut[h.doc_id] = commentary_from(parts.catalog.text(h.doc_id))
+        c = cut[h.doc_id]
+        if c is None or h.end <= c:
+            out.append(h)
+        elif h.start < c:
+            out.append(replace(h, end=c, text=h.text[:c - h.start]))
+    return out
+
+
+def commentary_from(text: str) -> int | None:
+    """Where an article's appended comments begin (readers' views after a news story): the first of a run of
+    paragraphs most of which give an opinion in the first person, exclaim, or ask; None when there is none."""
+    paras = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", text)]
+    opinion = [_opinion(p) for _, p in paras]
+    for i in range(TUNING.commentary_after, len(paras)):  # appended after a story of a few paragraphs
+        rest = opinion[i:]
+        if opinion[i] and sum(rest) >= TUNING.commentary_min and sum(rest) >= TUNING.commentary_share * len(rest):
+            return paras[i][0]
+    return None
+
+
+_ATTRIBUTION = re.compile(r"\b(?:said|says|told|added|according to|asked|quoted|reported|spokes\w+)\b", re.I)
+
+
+def _opinion(paragraph: str) -> bool:
+    """A reader's view: first person, an exclamation or a question, outside quotations, attributed to no one."""
+    t = normalize(paragraph)
+    if _ATTRIBUTION.search(t) or re.search(r"[\"“”]", t):
+        return False
+    return bool(_FIRST_PERSON.search(t) or "!" in t or re.search(r"\?\s|\?$", t))
 
 
 def _rest_of(parts: Components, hits: list[Hit], doc_ids: list[str]) -> list[Hit]:
@@ -160,13 +199,15 @@ def each_once(sents: list[Sent]) -> list[Sent]:
     return list({id(s): s for s in sents}.values())
 
 
-def diverse(cands: list[Sent], n: int, taken: list[Sent] | None = None) -> list[Sent]:
-    """The best ``n`` that repeat neither each other nor ``taken``."""
+def diverse(cands: list[Sent], n: int, taken: list[Sent] | None = None,
+            also: Callable[[Sent, Sent], bool] | None = None) -> list[Sent]:
+    """The best ``n`` that repeat neither each other nor ``taken`` (near-duplicates, or what ``also`` calls
+    the same)."""
     out: list[Sent] = []
     for s in cands:
         if len(out) >= n:
             break
-        if not any(same(s, x) for x in [*(taken or []), *out]):
+        if not any(same(s, x) or (also and also(s, x)) for x in [*(taken or []), *out]):
             out.append(s)
     return out
 
@@ -184,9 +225,50 @@ DEPENDENT = re.compile(r"^[\"“'‘(]*(?:but|and|or|so|yet|he|she|it|they|this|
                        r"him|them|however|also|meanwhile|instead|still|then|nevertheless|such)\b", re.I)
 
 
+# Openers whose referent is in an earlier sentence: "Indeed, ...", "Of that, ...", "The paper said ...", "The German
+# lender is ..." (a generic noun, not named, as the subject).
+_NEEDS_REFERENT = re.compile(
+    r"^[\"“'‘(]*(?:indeed|in (?:the end|addition|turn)|as a result|by contrast|in contrast|"
+    r"of (?:that|this|those|these|it|them)|"
+    r"(?:the|this|that) (?:[a-z]+ |[A-Z][a-z]+ ){0,2}(?:paper|newspaper|report|company|firm|lender|bank|group|source|"
+    r"study|survey|document|answer|move|deal|plan|statement|agency|unit|club|party|analyst|spokesman|spokeswoman|"
+    r"official|change|pay-off|payoff|sale|merger|takeover|bid|offer|proposal|decision|news|case|trial|row|"
+    r"dispute|scheme|figure)s?\b(?! (?:of|in|at|for|from|to) ))", re.I)
+# A quotation whose speaker is a pronoun ('..., he said.'), or a quotation standing alone with no speaker.
+_PRONOUN_SPEAKER = re.compile(r"[,\"”] (?:he|she|they|it) (?:said|added|says|told|warned|argued)\b", re.I)
+_CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+             "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+
+def _unnamed_person(text: str) -> bool:
+    """A person (or an organisation: "its") referred to before anyone is named: "Should he win the election, he
+    has earmarked £4bn", "In February 2004 he said ...", "All the money would come from its savings"."""
+    for i, w in enumerate(re.findall(r"[\w’'-]+", text)):
+        if w.lower() in ("he", "she", "him", "his", "her", "its"):
+            return True
+        if w[:1].isupper() and w.lower() not in _CALENDAR and (i or w.lower() not in STOPWORDS):
+            return False  # a name: "Apple has expanded its range"
+    return False
+
+
+# The writer's (or a reader's) own opinion, not a report: first person outside any quotation.
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|[Mm]y|[Mm]e|[Ll]et's|[Ww]e|[Oo]ur|us)\b")
+
+
+def _outside_quotes(text: str) -> str:
+    return re.sub(r"[\"“][^\"”]*[\"”]", " ", normalize(text))
+
+
 def stands_alone(text: str) -> bool:
-    """Readable without the sentence before it: no leaning opener, not a question, no quotation left open."""
-    return not DEPENDENT.match(text) and not text.rstrip().endswith("?") and normalize(text).count('"') % 2 == 0
+    """Readable without the sentence before it, and a report rather than an opinion: no leaning opener or one
+    whose referent is elsewhere, not a question (quoted or not), no quotation left open or without its speaker,
+    no first person outside quotations."""
+    t = normalize(text).strip()
+    bare = t.rstrip("\"”’' ")
+    whole_quote = t[:1] in "\"“" and t.rstrip()[-1:] in "\"”" and t.count('"') + t.count("“") <= 2
+    return not (DEPENDENT.match(t) or _NEEDS_REFERENT.match(t) or bare.endswith("?") or t.count('"') % 2
+                or whole_quote or _PRONOUN_SPEAKER.search(t) or _FIRST_PERSON.search(_outside_quotes(t))
+                or _unnamed_person(_outside_quotes(t)))
 
 
 def previous(parts: Components, s: Sent) -> str:

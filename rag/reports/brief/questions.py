@@ -17,14 +17,15 @@ _NO_COMMENT = re.compile(
 
 
 def open_questions(b: Briefing, pool: list[Sent], cites: Citations) -> list[Item]:
-    """What the sources call unclear or decline to comment on, disputed accounts, undated events."""
+    """What the sources call unclear (naming its subject) or decline to comment on, and disputed accounts."""
     unclear = _unclear(pool, cites)
     disputed = [Item(f"Which is right: “{_short(c.accounts[0].text)}” or “{_short(c.denial.text)}”? The sources "
                      f"give both ({_differs(c)}) and settle neither.", c.accounts[0].citations + c.denial.citations)
                 for c in b.conflicts[:2]]
-    undated = [Item(f"When exactly did this happen: “{t.phrase}”? ({t.reason})", t.citations)
-               for t in b.timeline if t.date is None][:2]
-    out = unclear[:3] + disputed + undated + unclear[3:]
+    # An event dated only "last week" or "on Sunday" in an undated article is not a question a reader can use
+    # ("When exactly did this happen: 'last week'?" never says what "this" is): the timeline already says the
+    # date is unknown, and why.
+    out = unclear[:3] + disputed + unclear[3:]
     return out[:TUNING.questions_max]
 
 
@@ -32,7 +33,7 @@ def _unclear(pool: list[Sent], cites: Citations) -> list[Item]:
     out: list[Item] = []
     for s in focused(pool):
         m = _UNCLEAR.search(s.text)
-        if m:
+        if m and names_its_subject(m.group("rest")):
             rest = m.group("rest").strip().rstrip(",")
             out.append(Item(f"{rest[0].upper()}{rest[1:]}? (the source says this is not known)",
                             [cites.add(s.hit, s.start, s.end)]))
@@ -41,6 +42,16 @@ def _unclear(pool: list[Sent], cites: Citations) -> list[Item]:
             out.append(Item(f"What does {m.group('who').strip()} say about {m.group('what').strip()}? "
                             "(it did not respond or comment)", [cites.add(s.hit, s.start, s.end)]))
     return out
+
+
+# Words that point to a subject named elsewhere ("what this guy will bring", "whether he will bid").
+_POINTS_AWAY = re.compile(r"\b(?:he|she|it|they|him|her|them|his|its|their|this|that|these|those)\b", re.I)
+
+
+def names_its_subject(question: str) -> bool:
+    """A question a reader can use alone: it names what it asks about (a name, or no word pointing elsewhere)."""
+    names = re.findall(r"(?<!^)\b[A-Z][\w’'-]+", question.strip())
+    return bool(names) or not _POINTS_AWAY.search(question)
 
 
 def _short(text: str, words: int = 12) -> str:
