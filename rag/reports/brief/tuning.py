@@ -4,7 +4,8 @@ Every threshold below was set by hand, reading the briefings it produced, on fp3
 all-MiniLM-L6-v2 (``RAG_EMBED_PRECISION=fp32``): issue 16's six BBC topics (``tests/data/briefings.json``, checked
 by ``tests/test_briefings_bbc.py``: the real conflict listed, no agreement set against itself, no other subject
 shown) and the seeds briefing (``tests/test_brief.py``). Similarities move with the vectors: with int8 embeddings
-the WorldCom conflict falls just below them (``INT8_MISSES`` in test_briefings_bbc.py). Change a value, or the
+the WorldCom conflict fell just below them until the conflicts searched for other accounts of each figure
+(``fact_searches``). Change a value, or the
 embedding model or its precision, only with those two test files run.
 """
 
