@@ -13,19 +13,20 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from rag.answer.results import Answer
-from rag.answer.retrieve import Filters
 from rag.app.engine import Engine, shown_error
 from rag.app.ui_cards import render_cards, shown_sources
+from rag.app.ui_search import CSS as SEARCH_CSS
+from rag.app.ui_search import doc_choices, filter_controls, read_filters, search_tab, section_choices
 from rag.app.uploads import UPLOAD_TYPES, check_uploads, ingest_uploads
-from rag.errors import BadInput
 from rag.paths import corpus_names, shown_name
 from rag.reports.markdown import md_text
 from rag.settings import Settings, parse_auth
+from rag.text import terms
 
 MARKER = re.compile(r"\s*\[(\d+)\]")
 MODES = ("auto", "extractive", "llm")
@@ -214,20 +215,23 @@ def write_export(turns: list[Turn], folder: Path) -> str | None:
 
 
 # -- inputs ------------------------------------------------------------------------------------------------
-def parse_filters(since: str | None, until: str | None, source: str | None) -> Filters:
-    """Filters from the controls; a bad date is a BadInput with one clear line."""
-    values = []
-    for name, v in (("from", since), ("to", until)):
-        v = (v or "").strip()
-        if v:
-            try:
-                date.fromisoformat(v)
-            except ValueError:
-                raise BadInput(f"invalid '{name}' date {v!r}: use YYYY-MM-DD") from None
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
-                raise BadInput(f"invalid '{name}' date {v!r}: use YYYY-MM-DD")
-        values.append(v or None)
-    return Filters(values[0], values[1], (source or "").strip() or None)
+def text_matches(engine: Engine, query: str | None) -> set[str]:
+    """Documents whose text uses every word of ``query`` (as BM25 reads words: stemmed, stop words left out),
+    found in the lexical index the answers use: no file is read."""
+    words = set(terms(query or ""))
+    if not words:
+        return set()
+    try:
+        lex = engine.index().lexical()
+    except Exception:  # noqa: BLE001 - no index yet
+        return set()
+    found: set[str] | None = None
+    for w in words:
+        docs = {pid.split("-", 1)[0] for pid, _ in lex.search(w, lex.n)}
+        found = docs if found is None else found & docs
+        if not found:
+            break
+    return found or set()
 
 
 def mode_choices(settings: Settings) -> list[tuple[str, str]]:
@@ -317,6 +321,16 @@ CSS = """
 .passage .instruction::before { content: "⚠ instruction to AI, ignored: "; color: #b91c1c; font-size: 0.8em;
   text-decoration: none; display: inline-block; }
 .no-sources, .sources-empty { color: #6b7280; font-style: italic; }
+#viewer-modal { display: none; position: fixed; inset: 0; z-index: 1000; background: rgba(17, 24, 39, 0.45); }
+#viewer-modal.open { display: flex; align-items: stretch; justify-content: flex-end; }
+#viewer-modal .viewer-panel { width: min(900px, 92vw); background: white; display: flex; flex-direction: column;
+  box-shadow: -4px 0 16px rgba(0, 0, 0, 0.25); }
+#viewer-modal .viewer-head { display: flex; gap: 12px; align-items: center; padding: 8px 12px;
+  border-bottom: 1px solid #e5e7eb; font-size: 0.9em; color: #374151; }
+#viewer-modal .viewer-label { flex: 1; font-weight: 600; overflow: hidden; text-overflow: ellipsis;
+  white-space: nowrap; }
+#viewer-modal .viewer-close { border: none; background: none; font-size: 1.2em; cursor: pointer; }
+#viewer-modal iframe { flex: 1; border: none; width: 100%; }
 """
 
 # Clicking an answer shows its sources; clicking a badge [n] also selects card n. Delegated from the document,
@@ -348,6 +362,42 @@ SELECT_JS = """
     if (bm) { ev.preventDefault(); ev.stopPropagation(); select(bm[1], bm[2]); }
     else if (am) { select(am[1], null); }
   }
+  // An article link (a source card's, a search result's, a Corpus row's) opens the article viewer inside the app:
+  // a panel over the page showing /api/view/... (scrolled to the cited span, the answer's other spans marked).
+  // The page it shows is our own escaped HTML with no script, framed with scripts forbidden all the same.
+  function closeViewer() {
+    const box = document.getElementById('viewer-modal');
+    if (box) { box.classList.remove('open'); box.querySelector('iframe').src = 'about:blank'; }
+  }
+  function openViewer(url, label) {
+    let box = document.getElementById('viewer-modal');
+    if (!box) {
+      box = document.createElement('div');
+      box.id = 'viewer-modal';
+      box.innerHTML = '<div class="viewer-panel" role="dialog" aria-label="article"><div class="viewer-head">' +
+        '<span class="viewer-label"></span><a class="viewer-tab" target="_blank" rel="noopener noreferrer">' +
+        'open in a new tab ↗</a><button class="viewer-close" title="close (Esc)">✕</button></div>' +
+        '<iframe sandbox="allow-same-origin" title="article"></iframe></div>';
+      document.body.appendChild(box);
+      box.addEventListener('click', e => {
+        if (e.target === box || e.target.closest('.viewer-close')) closeViewer();
+      });
+    }
+    box.querySelector('.viewer-label').textContent = label || '';
+    box.querySelector('.viewer-tab').href = url;
+    box.querySelector('iframe').src = url;
+    box.classList.add('open');
+  }
+  document.addEventListener('click', ev => {
+    const t = ev.target instanceof Element ? ev.target : null;
+    const link = t && t.closest('a.open-article, #docs a[href*="/api/view/"]');
+    if (!link || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;  // a modifier: the browser's own new tab
+    ev.preventDefault(); ev.stopPropagation();
+    const holder = link.closest('.source-card, .search-hit, tr');
+    const title = holder && holder.querySelector('.card-title, .hit-title, td');
+    openViewer(link.getAttribute('href'), title ? title.innerText.trim() : '');
+  }, true);
+  document.addEventListener('keydown', ev => { if (ev.key === 'Escape') closeViewer(); }, true);
   document.addEventListener('click', handle, true);
   document.addEventListener('keydown', ev => { if (ev.key === 'Enter') handle(ev); }, true);
   // Up-arrow in an empty question box brings the last question back, as in a shell.
@@ -372,8 +422,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
     exports = Path(tempfile.mkdtemp(prefix="citable-export-"))
     uploads = settings.index_dir / "uploads"
 
-    def ask(question: str, turns: list[Turn], mode: str, k: float, since: str, until: str,
-            source: str) -> Iterator[tuple]:
+    def ask(question: str, turns: list[Turn], mode: str, k: float, sections: list[str] | None,
+            docs: list[str] | None, since: str, until: str) -> Iterator[tuple]:
         turns = list(turns or [])
         if not (question or "").strip():
             gr.Warning("Type a question first.")
@@ -384,7 +434,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         shown = chat_messages(turns) + [{"role": "user", "content": render_question(turn.question)}]
         yield shown + [{"role": "assistant", "content": render_streaming("")}], gr.skip(), turns, "", gr.skip()
         try:
-            filters = parse_filters(since, until, source)
+            filters = read_filters(sections, docs, since, until)
             streamed = ""
             for event in engine.ask_stream(question, int(k), filters, mode, history):
                 if event.kind == "token":
@@ -416,10 +466,21 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
     def corpus_view(query: str | None = "") -> tuple:
         query = query or ""
         rows = docs_rows(engine)
-        shown = filter_rows(rows, query)
+        named = {r[4] for r in filter_rows(rows, query)}
+        in_text = text_matches(engine, query) - named
+        shown = [r for r in rows if r[4] in named or r[4] in in_text]
         choices = [(f"{r[0][:70]} — {r[3]}", r[4]) for r in shown]
-        count = f"{len(rows)} articles" + (f", {len(shown)} matching “{query.strip()}”" if query.strip() else "")
+        count = f"{len(rows)} articles"
+        if query.strip():
+            count += f", {len(shown)} matching “{query.strip()}”" + (f" ({len(in_text)} by their text)"
+                                                                      if in_text else "")
         return [[*r[:4], read_link(r[4])] for r in shown], gr.update(choices=choices, value=None), count
+
+    def pickers() -> tuple:
+        """Every tab's section and document pickers, filled with the index's sections and documents."""
+        sections, docs = section_choices(engine), doc_choices(engine)
+        return (*(gr.update(choices=sections) for _ in section_pickers),
+                *(gr.update(choices=docs) for _ in doc_pickers))
 
     def upload(files: list[str] | None, query: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         # Problems are one readable status line, not gr.Error: an error would mark every output of the
@@ -477,18 +538,14 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                                                 elem_id="mode", scale=2)
                                 k = gr.Slider(1, 30, value=settings.k, step=1, label="Passages", elem_id="k",
                                               scale=1)
-                            with gr.Row():
-                                since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="since")
-                                until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="until")
-                                source = gr.Textbox(label="Source filter (path text or glob)", elem_id="source",
-                                                    placeholder="e.g. 004_ or */business/*")
+                            chat_filters = filter_controls(gr, "chat")  # sections, documents, from, to
                     with gr.Column(scale=2):
                         gr.Markdown("### Sources")
                         sources = gr.HTML(render_sources([]), elem_id="sources", js_on_load=None)
             with gr.Tab("Corpus", id="corpus-tab"):
                 count = gr.Markdown(elem_id="doc-count")
-                corpus_q = gr.Textbox(label="Search articles (title or file)", elem_id="corpus-search",
-                                      max_lines=1, placeholder="e.g. Yukos or business/")
+                corpus_q = gr.Textbox(label="Find articles (title, file or words in the text)",
+                                      elem_id="corpus-search", max_lines=1, placeholder="e.g. Yukos or business/")
                 docs = gr.Dataframe(headers=["Title", "Date", "Passages", "File", "Read"], interactive=False,
                                     elem_id="docs", wrap=True, datatype=["str", "str", "number", "str", "markdown"],
                                     column_widths=["42%", "11%", "9%", "28%", "10%"])
@@ -500,11 +557,14 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                 with gr.Row():
                     pick = gr.Dropdown(label="Article to remove", choices=[], elem_id="remove-pick", scale=4)
                     remove_btn = gr.Button("Remove article", variant="stop", elem_id="remove", scale=1)
+            search_pickers = search_tab(gr, engine)
             from rag.app.ui_reports import report_tabs
 
-            report_tabs(gr, engine, exports)  # Briefing and Check
+            report_pickers = report_tabs(gr, engine, exports)  # Briefing and Check
+        section_pickers = [chat_filters[0], search_pickers[0], *report_pickers[0::2]]
+        doc_pickers = [chat_filters[1], search_pickers[1], *report_pickers[1::2]]
 
-        inputs = [question, turns, mode, k, since, until, source]
+        inputs = [question, turns, mode, k, *chat_filters]
         outputs = [chatbot, sources, turns, question, export_btn]
         def download(path: str | None) -> Any:
             """An export button: shown with its file when there is one, hidden when there is nothing to export."""
@@ -525,10 +585,13 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                       api_visibility="private")
         gr.api(ask_json, api_name="ask_json")
         app.load(corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
+        app.load(pickers, None, section_pickers + doc_pickers, api_visibility="private")
         ingest_btn.click(upload, [files, corpus_q], [docs, pick, status, files], api_visibility="private").then(
-            corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
+            corpus_view, corpus_q, [docs, pick, count], api_visibility="private").then(
+            pickers, None, section_pickers + doc_pickers, api_visibility="private")
         remove_btn.click(remove, [pick, corpus_q], [docs, pick, status], api_visibility="private").then(
-            corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
+            corpus_view, corpus_q, [docs, pick, count], api_visibility="private").then(
+            pickers, None, section_pickers + doc_pickers, api_visibility="private")
         corpus_q.change(corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
     return app
 
@@ -536,8 +599,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
 def launch_kwargs(settings: Settings) -> dict[str, Any]:
     """Everything ``launch`` needs: where to listen, login, upload limit, and the page's CSS and JS."""
     return {"server_name": settings.host, "server_port": settings.port, "auth": parse_auth(settings.auth),
-            "max_file_size": int(settings.max_upload_mb * 1024 * 1024), "show_error": False, "css": CSS + _report_css(),
-            "js": SELECT_JS, "footer_links": ["api"]}
+            "max_file_size": int(settings.max_upload_mb * 1024 * 1024), "show_error": False,
+            "css": CSS + _report_css() + SEARCH_CSS, "js": SELECT_JS, "footer_links": ["api"]}
 
 
 def _report_css() -> str:

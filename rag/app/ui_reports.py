@@ -114,14 +114,17 @@ def _write(folder: Path, name: str, text: str) -> str:
     return str(path)
 
 
-def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
-    """The Briefing and Check tabs (called inside the app's ``gr.Tabs``)."""
+def report_tabs(gr: Any, engine: Engine, exports: Path) -> list[Any]:
+    """The Briefing and Check tabs (called inside the app's ``gr.Tabs``); returns their section and document
+    pickers (sections, documents, sections, documents) for the app to fill."""
+    from rag.app.ui_search import filter_controls, read_filters
+
     exports.mkdir(parents=True, exist_ok=True)
 
-    def run(command: Any, text: str) -> Any:
+    def run(command: Any, text: str, filters: list[Any]) -> Any:
         """The report, or one line for the user: their mistake, or an internal error with a hint."""
         try:
-            return command(text)
+            return command(text, None, read_filters(*filters))
         except Exception as e:  # noqa: BLE001 - shown_error tells the user's mistakes from bugs
             raise gr.Error(shown_error(e, engine.settings)) from None
 
@@ -129,11 +132,11 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
         """An export button: shown with its file when there is one, hidden when there is nothing to export."""
         return gr.update(value=path, visible=path is not None)
 
-    def brief(topic: str) -> tuple:
+    def brief(topic: str, *filters: Any) -> tuple:
         if not (topic or "").strip():  # a hint where the briefing goes, not an error
             return (render_hint("Type a topic first: a person, company or event in your articles."),
                     *(exported(None),) * 3)
-        b = run(engine.brief, topic)
+        b = run(engine.brief, topic, list(filters))
         texts = _texts(engine, {c.source for c in b.citations})
         html_out = render_briefing(b, texts, shown_sources(engine, b.citations))
         from rag.reports.docx_export import briefing_docx
@@ -144,11 +147,11 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
                 exported(_write(exports, "briefing.json", json.dumps(b.to_dict(), ensure_ascii=False, indent=1))),
                 exported(str(docx_path)))
 
-    def check(text: str) -> tuple:
+    def check(text: str, *filters: Any) -> tuple:
         if not (text or "").strip():
             return render_hint("Paste a text to check first: each of its sentences is checked as a claim."), \
                 exported(None), exported(None), exported(None)
-        r = run(engine.check, text)
+        r = run(engine.check, text, list(filters))
         from rag.reports.docx_export import check_docx
 
         docx_path = Path(tempfile.mkdtemp(dir=exports)) / "check.docx"
@@ -162,6 +165,7 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
             topic = gr.Textbox(show_label=False, placeholder="A topic: a person, company or event in your articles",
                                scale=5, elem_id="brief-topic", max_lines=1)
             brief_btn = gr.Button("Brief", variant="primary", scale=1, elem_id="brief")
+        brief_filters = filter_controls(gr, "brief")
         with gr.Row():
             # hidden until there is a briefing to export
             brief_md = gr.DownloadButton("Export Markdown", size="sm", elem_id="brief-md", value=None, visible=False)
@@ -170,6 +174,7 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
         brief_out = gr.HTML(elem_id="briefing")
     with gr.Tab("Check", id="check-tab"):
         text = gr.Textbox(label="Text to check (each sentence is a claim)", lines=8, elem_id="check-text")
+        check_filters = filter_controls(gr, "check")
         check_btn = gr.Button("Check", variant="primary", elem_id="check")
         with gr.Row():
             check_md = gr.DownloadButton("Export Markdown", size="sm", elem_id="check-md", value=None, visible=False)
@@ -177,6 +182,9 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
             check_docx_btn = gr.DownloadButton("Export Word", size="sm", elem_id="check-docx", value=None,
                                                visible=False)
         check_out = gr.HTML(elem_id="check-result")
-    brief_btn.click(brief, topic, [brief_out, brief_md, brief_json, brief_docx], api_visibility="private")
-    topic.submit(brief, topic, [brief_out, brief_md, brief_json, brief_docx], api_visibility="private")
-    check_btn.click(check, text, [check_out, check_md, check_json, check_docx_btn], api_visibility="private")
+    brief_in = [topic, *brief_filters]
+    brief_btn.click(brief, brief_in, [brief_out, brief_md, brief_json, brief_docx], api_visibility="private")
+    topic.submit(brief, brief_in, [brief_out, brief_md, brief_json, brief_docx], api_visibility="private")
+    check_btn.click(check, [text, *check_filters], [check_out, check_md, check_json, check_docx_btn],
+                    api_visibility="private")
+    return [*brief_filters[:2], *check_filters[:2]]
