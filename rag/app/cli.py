@@ -114,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("--json", action="store_true", help="print JSON")
     filters(ck, with_json=False)
 
+    dt = sub.add_parser("date", help="date the undated articles of a folder or file (kept across re-ingests); "
+                        "no arguments: the dates set")
+    dt.add_argument("target", nargs="?", help="a folder or file, a section (top-level folder), or a document")
+    dt.add_argument("date", nargs="?", type=_date, help="YYYY-MM-DD")
+    dt.add_argument("--clear", action="store_true", help="forget the date set for TARGET")
+
     rm = sub.add_parser("remove", help="remove documents from the index by path (substring or glob)")
     rm.add_argument("pattern")
 
@@ -182,8 +188,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "doctor":
         return _doctor(engine, args)
     return {"ingest": _ingest, "search": _search, "ask": _ask, "eval": _eval, "docs": _docs,
-            "remove": _remove, "chat": _chat, "brief": _brief, "check": _check, "show": _show_document,
-            }[args.command](engine, args)
+            "remove": _remove, "date": _set_date, "chat": _chat, "brief": _brief, "check": _check,
+            "show": _show_document}[args.command](engine, args)
 
 
 def _settings(settings, args) -> int:  # noqa: ANN001
@@ -513,6 +519,26 @@ def _doctor(engine, args) -> int:  # noqa: ANN001
     state = "healthy" if report.healthy else "problems remain" if args.repair else "run `rag doctor --repair`"
     print(f"index {engine.settings.index_dir}/: {state}")
     return 0 if report.healthy else 1
+
+
+def _set_date(engine, args) -> int:  # noqa: ANN001
+    """An article's date: its own (from its text), else the one set here for it or a folder above it, else its
+    file's modification time when RAG_MTIME_DATES=1."""
+    from rag.paths import display_path
+
+    if args.target is None:
+        given = engine.index().catalog.set_dates()
+        for path, value in sorted(given.items()):
+            print(f"{value}  {display_path(path)}")
+        if not given:
+            print("no dates set (rag date FOLDER_OR_FILE YYYY-MM-DD sets one)")
+        return 0
+    if args.clear == bool(args.date):
+        raise BadInput("give a date (YYYY-MM-DD) or --clear, one of them")
+    where, n = engine.set_date(args.target, None if args.clear else args.date)
+    what = f"dated {args.date}" if args.date else "no longer dated"
+    print(f"{display_path(where)}: {n} undated article{'s' if n != 1 else ''} {what}")
+    return 0
 
 
 def _remove(engine, args) -> int:  # noqa: ANN001

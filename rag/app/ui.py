@@ -477,10 +477,25 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         return [[*r[:4], read_link(r[4])] for r in shown], gr.update(choices=choices, value=None), count
 
     def pickers() -> tuple:
-        """Every tab's section and document pickers, filled with the index's sections and documents."""
+        """Every tab's section and document pickers, filled with the index's sections and documents (the Corpus
+        tab's date picker takes both)."""
         sections, docs = section_choices(engine), doc_choices(engine)
         return (*(gr.update(choices=sections) for _ in section_pickers),
-                *(gr.update(choices=docs) for _ in doc_pickers))
+                *(gr.update(choices=docs) for _ in doc_pickers),
+                gr.update(choices=[(f"folder: {x}", x) for x in sections] + docs))
+
+    def set_date(target: str | None, value: str | None, query: str) -> tuple:
+        """A date for the undated articles of a folder (section) or one article; an empty date clears it."""
+        if not target:
+            return gr.skip(), gr.skip(), corpus_error("Choose a folder or an article to date first.")
+        try:
+            where, n = engine.set_date(target, (value or "").strip() or None)
+        except Exception as e:  # noqa: BLE001 - one line for the user
+            return gr.skip(), gr.skip(), corpus_error(shown_error(e, settings))
+        names = corpus_names([where], [d.source for d in engine.index().catalog.docs()], uploads)
+        what = f"dated {value.strip()}" if (value or "").strip() else "no longer dated"
+        line = f"{names[where]}: {n} undated article{'s' if n != 1 else ''} {what}."
+        return (*corpus_view(query)[:2], html.escape(line))
 
     def upload(files: list[str] | None, query: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         # Problems are one readable status line, not gr.Error: an error would mark every output of the
@@ -557,6 +572,13 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                 with gr.Row():
                     pick = gr.Dropdown(label="Article to remove", choices=[], elem_id="remove-pick", scale=4)
                     remove_btn = gr.Button("Remove article", variant="stop", elem_id="remove", scale=1)
+                with gr.Row():
+                    date_pick = gr.Dropdown(label="Date the undated articles of a folder, or one article",
+                                            info="an article's own date (from its text) always comes first",
+                                            choices=[], elem_id="date-pick", scale=4)
+                    date_value = gr.Textbox(label="Date (YYYY-MM-DD; empty clears)", elem_id="date-value",
+                                            max_lines=1, scale=1)
+                    date_btn = gr.Button("Set date", elem_id="set-date", scale=1)
             search_pickers = search_tab(gr, engine)
             from rag.app.ui_reports import report_tabs
 
@@ -585,13 +607,15 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                       api_visibility="private")
         gr.api(ask_json, api_name="ask_json")
         app.load(corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
-        app.load(pickers, None, section_pickers + doc_pickers, api_visibility="private")
+        filled = [*section_pickers, *doc_pickers, date_pick]
+        app.load(pickers, None, filled, api_visibility="private")
+        date_btn.click(set_date, [date_pick, date_value, corpus_q], [docs, pick, status], api_visibility="private")
         ingest_btn.click(upload, [files, corpus_q], [docs, pick, status, files], api_visibility="private").then(
             corpus_view, corpus_q, [docs, pick, count], api_visibility="private").then(
-            pickers, None, section_pickers + doc_pickers, api_visibility="private")
+            pickers, None, filled, api_visibility="private")
         remove_btn.click(remove, [pick, corpus_q], [docs, pick, status], api_visibility="private").then(
             corpus_view, corpus_q, [docs, pick, count], api_visibility="private").then(
-            pickers, None, section_pickers + doc_pickers, api_visibility="private")
+            pickers, None, filled, api_visibility="private")
         corpus_q.change(corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
     return app
 
