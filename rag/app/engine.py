@@ -31,6 +31,7 @@ from rag.store.health import dense_warning
 from rag.store.index import Index, NoIndex, damaged
 from rag.store.ingestion import IngestReport, Progress, ingest, remove_documents
 
+FOLLOW_UP_ASKS = 3  # questions asked to find follow-ups: each ~0.1 s warm (extractive), so at most ~0.3 s an answer
 SLOT_WAIT_S = 300  # a request waits this long for a slot, then is told the server is busy
 
 
@@ -177,6 +178,32 @@ class Engine:
         claims_in(text)  # a text without sentences (or too long) fails before the model and the index load
         with self.slot():
             return check_text(self.components(), text, k, filters)
+
+    def follow_ups(self, ans: Answer, filters: Filters | None = None, limit: int = 3) -> list[str]:
+        """Up to ``limit`` questions to suggest under ``ans``, built from its cited articles (rag/answer/followups.py)
+        and each asked first (extractively; at most FOLLOW_UP_ASKS asks in all): only those answered from one of the
+        cited articles, with another answer than ``ans``, are kept, so a suggestion is never refused."""
+        from itertools import zip_longest
+
+        from rag.answer.followups import candidates
+
+        if ans.refused or not ans.citations:
+            return []
+        cited: dict[str, list[tuple[int, int]]] = {}
+        for c in ans.citations:
+            cited.setdefault(c.source, []).append((c.start, c.end))
+        pool = []
+        for source, spans in cited.items():
+            try:
+                pool.append(candidates(self.canonical_text(source), spans, ans.question))
+            except (KeyError, NotFound):
+                continue  # removed since
+        out = []
+        for q in [q for group in zip_longest(*pool) for q in group if q][:FOLLOW_UP_ASKS]:
+            got = self.ask(q, None, filters, "extractive")
+            if not got.refused and got.answer != ans.answer and any(c.source in cited for c in got.citations):
+                out.append(q)
+        return out[:limit]
 
     def set_date(self, target: str, value: str | None) -> tuple[str, int]:
         """Date the articles of a folder or a file that have no date of their own (``value`` YYYY-MM-DD; None

@@ -41,6 +41,7 @@ class Turn:
     error: str | None = None
     texts: dict[str, str] = field(default_factory=dict)  # source -> canonical text, read once when answered
     names: dict[str, str] = field(default_factory=dict)  # source -> as shown (relative to the corpus root)
+    follow_ups: list[str] = field(default_factory=list)  # questions the cited articles answer (Engine.follow_ups)
 
 
 # -- rendering: chat ---------------------------------------------------------------------------------------
@@ -62,8 +63,18 @@ def render_sentence(text: str, citations: list[int], supported: bool, turn: int)
             '<span class="flag">⚠ unsupported</span></span>')
 
 
-def render_answer(ans: Answer, turn: int) -> str:
-    """An answer as one HTML block (one line, so the chat's Markdown renderer leaves it alone)."""
+def render_follow_ups(questions: list[str]) -> str:
+    """Suggested questions under an answer; clicking one asks it (SELECT_JS)."""
+    if not questions:
+        return ""
+    asks = "".join(f'<span class="follow-up" role="button" tabindex="0" title="ask this">{html.escape(q)}</span>'
+                   for q in questions)
+    return f'<div class="follow-ups"><span class="follow-ups-label">Ask next:</span>{asks}</div>'
+
+
+def render_answer(ans: Answer, turn: int, follow_ups: list[str] | None = None) -> str:
+    """An answer as one HTML block (one line, so the chat's Markdown renderer leaves it alone), with the suggested
+    follow-up questions under it."""
     notes = "".join(f'<div class="answer-note">{html.escape(n)}</div>' for n in getattr(ans, "notes", []))
     if ans.refused:
         inner = f'<span class="refusal-icon">⊘</span> {html.escape(ans.answer)}'
@@ -82,7 +93,8 @@ def render_answer(ans: Answer, turn: int) -> str:
     else:  # no sentence breakdown: markers in the text become badges, nothing is claimed as checked
         body = render_sentence(ans.answer, [], False, turn)
     return (f'<div class="answer turn-{turn}">{_lines(body)}{low}{notes}'
-            f'<div class="answer-meta">{html.escape(answer_meta(ans))}</div></div>')
+            f'<div class="answer-meta">{html.escape(answer_meta(ans))}</div>{render_follow_ups(follow_ups or [])}'
+            '</div>')
 
 
 def answer_meta(ans: Answer) -> str:
@@ -124,7 +136,7 @@ def chat_messages(turns: list[Turn]) -> list[dict]:
     for i, t in enumerate(turns):
         msgs.append({"role": "user", "content": render_question(t.question)})
         if t.answer is not None:
-            msgs.append({"role": "assistant", "content": render_answer(t.answer, i)})
+            msgs.append({"role": "assistant", "content": render_answer(t.answer, i, t.follow_ups)})
         elif t.error is not None:
             msgs.append({"role": "assistant", "content": render_error(t.error)})
     return msgs
@@ -321,6 +333,11 @@ CSS = """
 .passage .instruction::before { content: "⚠ instruction to AI, ignored: "; color: #b91c1c; font-size: 0.8em;
   text-decoration: none; display: inline-block; }
 .no-sources, .sources-empty { color: #6b7280; font-style: italic; }
+.follow-ups { margin-top: 6px; display: flex; flex-wrap: wrap; gap: 6px; align-items: center; font-size: 0.85em; }
+.follow-ups-label { color: #6b7280; }
+.follow-up { border: 1px solid #bfdbfe; background: #eff6ff; color: #1e3a8a; border-radius: 12px; padding: 1px 8px;
+  cursor: pointer; }
+.follow-up:hover, .follow-up:focus { background: #1e40af; color: white; outline: none; }
 #viewer-modal { display: none; position: fixed; inset: 0; z-index: 1000; background: rgba(17, 24, 39, 0.45); }
 #viewer-modal.open { display: flex; align-items: stretch; justify-content: flex-end; }
 #viewer-modal .viewer-panel { width: min(900px, 92vw); background: white; display: flex; flex-direction: column;
@@ -398,6 +415,19 @@ SELECT_JS = """
     openViewer(link.getAttribute('href'), title ? title.innerText.trim() : '');
   }, true);
   document.addEventListener('keydown', ev => { if (ev.key === 'Escape') closeViewer(); }, true);
+  // A suggested follow-up, clicked (or Enter on it), is asked as if typed.
+  function askFollowUp(ev) {
+    const t = ev.target instanceof Element ? ev.target.closest('#chat .follow-up') : null;
+    if (!t || (ev.type === 'keydown' && ev.key !== 'Enter')) return;
+    ev.preventDefault(); ev.stopPropagation();
+    const box = document.querySelector('#question textarea');
+    if (!box) return;
+    box.value = t.innerText.trim();
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+    setTimeout(() => document.querySelector('#ask').click(), 50);
+  }
+  document.addEventListener('click', askFollowUp, true);
+  document.addEventListener('keydown', askFollowUp, true);
   document.addEventListener('click', handle, true);
   document.addEventListener('keydown', ev => { if (ev.key === 'Enter') handle(ev); }, true);
   // Up-arrow in an empty question box brings the last question back, as in a shell.
@@ -447,6 +477,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                     turn.names = shown_sources(engine, event.answer.citations)
             if turn.answer is None:
                 turn.error = "no answer came back"
+            else:
+                turn.follow_ups = engine.follow_ups(turn.answer, filters)
         except Exception as e:  # noqa: BLE001 - shown to the user as one line, the app keeps running
             turn.error = shown_error(e, settings)  # a damaged index file is named with its remedy
         turns.append(turn)
