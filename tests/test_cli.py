@@ -252,3 +252,15 @@ def test_dates_set_for_undated_articles_survive_reingest(tmp_path: Path, capsys,
     assert "give a date" in capsys.readouterr().err
     assert main([*cli, "date", "nothing-like-this", "2024-01-01"]) == 1
     assert "no ingested document matches" in capsys.readouterr().err
+
+
+def test_section_and_document_flags(index_arg, capsys, monkeypatch):  # noqa: ANN001
+    monkeypatch.chdir(ROOT)
+    assert main([*index_arg, "search", "Musk Putin", "--k", "20", "--doc", "seeds/004_b1b54881a5237c4c.txt",
+                 "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert results and {r["source"] for r in results} == {"seeds/004_b1b54881a5237c4c.txt"}
+    assert main([*index_arg, "ask", "Who?", "--section", "sport"]) == 1
+    assert "no section 'sport' in the index" in capsys.readouterr().err
+    assert main([*index_arg, "ask", "Who?", "--since", "2024-02-01", "--until", "2024-01-01"]) == 1
+    assert "the date range is empty" in capsys.readouterr().err

@@ -142,6 +142,19 @@ def test_settings_from_env_reach_launch(monkeypatch: pytest.MonkeyPatch):
     assert "secret" not in repr(s)
 
 
+def test_the_pages_style_and_script_are_package_data():
+    """rag/app/static/ holds the page's CSS and script; launch gets them all, and a wheel would hold them."""
+    import tomllib
+
+    kw = launch_kwargs(Settings.from_env())
+    assert kw["js"].lstrip().startswith("() => {") and "viewer-modal" in kw["js"] and "follow-up" in kw["js"]
+    for rule in (".cite-badge", ".claim.supported", ".search-hit mark.term", "#viewer-modal iframe", ".follow-up"):
+        assert rule in kw["css"], rule
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    data = pyproject["tool"]["setuptools"]["package-data"]["rag.app"]
+    assert "static/*.css" in data and "static/*.js" in data
+
+
 def test_ask_json_api_answers_a_bad_question_with_one_line(app_server, tmp_path: Path):  # noqa: ANN001, F811
     """The served app (a real `rag serve`, through gradio_client): an empty or NUL question is one error line."""
     from gradio_client import Client

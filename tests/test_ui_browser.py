@@ -565,3 +565,20 @@ def test_a_suggested_follow_up_is_answered_when_clicked(page, shots: Path):  # n
     assert page.locator("#chat .question").last.inner_text().strip() == asked
     assert "refusal" not in (followed.get_attribute("class") or "")
     assert followed.locator(".cite-badge").count() >= 1
+
+
+def test_a_date_set_for_a_folder_dates_its_undated_articles(page):  # noqa: ANN001
+    page.get_by_role("tab", name="Corpus").click()
+    docs = page.locator("#docs")
+    docs.get_by_text("Zorblat Foundry report", exact=False).filter(visible=True).first.wait_for(timeout=60_000)
+    assert docs.get_by_text("2003-05-01").count() == 0
+    pick(page, "date-pick", "folder: articles")
+    page.locator("#date-value input, #date-value textarea").first.fill("2003-05-01")
+    page.locator("#set-date").click()
+    page.locator("#ingest-status").get_by_text("folder articles: 1 undated article dated 2003-05-01").wait_for()
+    docs.get_by_text("2003-05-01").filter(visible=True).first.wait_for()  # the Zorblat article's row
+    # cleared again (an empty date): undated, as the other tests expect
+    page.locator("#date-value input, #date-value textarea").first.fill("")
+    page.locator("#set-date").click()
+    page.locator("#ingest-status").get_by_text("no longer dated").wait_for()
+    docs.get_by_text("2003-05-01").first.wait_for(state="detached")

@@ -19,7 +19,7 @@ from typing import Any
 
 from rag.answer.results import Answer
 from rag.app.engine import Engine, shown_error
-from rag.app.ui_cards import render_cards, shown_sources
+from rag.app.ui_cards import render_cards, shown_sources, static_text
 from rag.app.ui_search import CSS as SEARCH_CSS
 from rag.app.ui_search import doc_choices, filter_controls, read_filters, search_tab, section_choices
 from rag.app.uploads import UPLOAD_TYPES, check_uploads, ingest_uploads
@@ -299,150 +299,11 @@ def delete_upload(source: Path, uploads: Path) -> bool:
 
 
 # -- the app -----------------------------------------------------------------------------------------------
-CSS = """
-#chat .message .answer, #chat .message .question { white-space: normal; }
-.cite-badge { display: inline-block; margin: 0 2px; padding: 0 6px; border-radius: 9px; font-size: 0.8em;
-  font-weight: 600; background: #dbeafe; color: #1e3a8a; cursor: pointer; vertical-align: 1px; }
-.cite-badge:hover, .cite-badge:focus { background: #1e40af; color: white; outline: none; }
-.sent.unsupported { text-decoration: underline dotted #b91c1c; background: #fef2f2; }
-.sent .flag { margin-left: 4px; font-size: 0.75em; color: #b91c1c; font-weight: 600; }
-.corpus-error { color: #92400e; background: #fffbeb; border-left: 3px solid #f59e0b; padding: 4px 8px; }
-.answer-note { font-size: 0.85em; color: #92400e; margin-top: 4px; }
-.answer.refusal { color: #92400e; background: #fffbeb; border-left: 3px solid #f59e0b; padding: 4px 8px;
-  font-style: italic; }
-.answer.error { color: #b91c1c; }
-.answer-meta { margin-top: 4px; font-size: 0.75em; color: #6b7280; }
-.answer.selected { outline: 2px solid #93c5fd; outline-offset: 4px; border-radius: 4px; }
-.answer[class*="turn-"] { cursor: pointer; }
-.streaming .cursor { animation: blink 1s steps(2) infinite; }
-@keyframes blink { to { visibility: hidden; } }
-#sources { max-height: 640px; overflow-y: auto; }
-.src-group { display: none; }
-.src-group.active { display: block; }
-.src-question { font-size: 0.85em; color: #6b7280; margin-bottom: 6px; }
-.source-card { border: 1px solid #e5e7eb; border-radius: 8px; padding: 8px 10px; margin-bottom: 10px;
-  background: var(--background-fill-primary); }
-.source-card.selected { border-color: #2563eb; box-shadow: 0 0 0 2px #bfdbfe; }
-.card-title { font-weight: 600; }
-.card-n { color: #1e40af; }
-.card-meta { font-size: 0.8em; color: #6b7280; margin: 2px 0 6px; }
-.open-article { margin-left: 6px; color: #1d4ed8; white-space: nowrap; }
-.passage { white-space: pre-wrap; font-size: 0.9em; line-height: 1.45; }
-.passage mark { background: #fde68a; padding: 0 1px; }
-.passage .instruction { text-decoration: line-through #b91c1c; color: #6b7280; }
-.passage .instruction::before { content: "⚠ instruction to AI, ignored: "; color: #b91c1c; font-size: 0.8em;
-  text-decoration: none; display: inline-block; }
-.no-sources, .sources-empty { color: #6b7280; font-style: italic; }
-.follow-ups { margin-top: 6px; display: flex; flex-wrap: wrap; gap: 6px; align-items: center; font-size: 0.85em; }
-.follow-ups-label { color: #6b7280; }
-.follow-up { border: 1px solid #bfdbfe; background: #eff6ff; color: #1e3a8a; border-radius: 12px; padding: 1px 8px;
-  cursor: pointer; }
-.follow-up:hover, .follow-up:focus { background: #1e40af; color: white; outline: none; }
-#viewer-modal { display: none; position: fixed; inset: 0; z-index: 1000; background: rgba(17, 24, 39, 0.45); }
-#viewer-modal.open { display: flex; align-items: stretch; justify-content: flex-end; }
-#viewer-modal .viewer-panel { width: min(900px, 92vw); background: white; display: flex; flex-direction: column;
-  box-shadow: -4px 0 16px rgba(0, 0, 0, 0.25); }
-#viewer-modal .viewer-head { display: flex; gap: 12px; align-items: center; padding: 8px 12px;
-  border-bottom: 1px solid #e5e7eb; font-size: 0.9em; color: #374151; }
-#viewer-modal .viewer-label { flex: 1; font-weight: 600; overflow: hidden; text-overflow: ellipsis;
-  white-space: nowrap; }
-#viewer-modal .viewer-close { border: none; background: none; font-size: 1.2em; cursor: pointer; }
-#viewer-modal iframe { flex: 1; border: none; width: 100%; }
-"""
+CSS = static_text("app.css")  # rag/app/static/: the page's style and script, package data
 
-# Clicking an answer shows its sources; clicking a badge [n] also selects card n. Delegated from the document,
-# so it keeps working when Gradio re-renders the chat or the panel.
-SELECT_JS = """
-() => {
-  function num(el, re) { for (const c of el.classList) { const m = c.match(re); if (m) return m; } return null; }
-  function select(turn, n) {
-    document.querySelectorAll('.src-group').forEach(g =>
-      g.classList.toggle('active', g.dataset.turn === turn));
-    document.querySelectorAll('#chat .answer').forEach(a => {
-      const m = num(a, /^turn-(\\d+)$/);
-      a.classList.toggle('selected', !!m && m[1] === turn);
-    });
-    document.querySelectorAll('.source-card.selected').forEach(c => c.classList.remove('selected'));
-    if (n) {
-      const anchor = document.getElementById('src-' + turn + '-' + n);
-      const card = anchor && anchor.closest('.source-card');
-      if (card) { card.classList.add('selected'); card.scrollIntoView({block: 'nearest', behavior: 'smooth'}); }
-    }
-  }
-  function handle(ev) {
-    const t = ev.target instanceof Element ? ev.target : null;
-    if (!t) return;
-    const b = t.closest('.cite-badge');
-    const a = t.closest('#chat .answer');
-    const bm = b && num(b, /^cite-(\\d+)-(\\d+)$/);
-    const am = a && num(a, /^turn-(\\d+)$/);
-    if (bm) { ev.preventDefault(); ev.stopPropagation(); select(bm[1], bm[2]); }
-    else if (am) { select(am[1], null); }
-  }
-  // An article link (a source card's, a search result's, a Corpus row's) opens the article viewer inside the app:
-  // a panel over the page showing /api/view/... (scrolled to the cited span, the answer's other spans marked).
-  // The page it shows is our own escaped HTML with no script, framed with scripts forbidden all the same.
-  function closeViewer() {
-    const box = document.getElementById('viewer-modal');
-    if (box) { box.classList.remove('open'); box.querySelector('iframe').src = 'about:blank'; }
-  }
-  function openViewer(url, label) {
-    let box = document.getElementById('viewer-modal');
-    if (!box) {
-      box = document.createElement('div');
-      box.id = 'viewer-modal';
-      box.innerHTML = '<div class="viewer-panel" role="dialog" aria-label="article"><div class="viewer-head">' +
-        '<span class="viewer-label"></span><a class="viewer-tab" target="_blank" rel="noopener noreferrer">' +
-        'open in a new tab ↗</a><button class="viewer-close" title="close (Esc)">✕</button></div>' +
-        '<iframe sandbox="allow-same-origin" title="article"></iframe></div>';
-      document.body.appendChild(box);
-      box.addEventListener('click', e => {
-        if (e.target === box || e.target.closest('.viewer-close')) closeViewer();
-      });
-    }
-    box.querySelector('.viewer-label').textContent = label || '';
-    box.querySelector('.viewer-tab').href = url;
-    box.querySelector('iframe').src = url;
-    box.classList.add('open');
-  }
-  document.addEventListener('click', ev => {
-    const t = ev.target instanceof Element ? ev.target : null;
-    const link = t && t.closest('a.open-article, #docs a[href*="/api/view/"]');
-    if (!link || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;  // a modifier: the browser's own new tab
-    ev.preventDefault(); ev.stopPropagation();
-    const holder = link.closest('.source-card, .search-hit, tr');
-    const title = holder && holder.querySelector('.card-title, .hit-title, td');
-    openViewer(link.getAttribute('href'), title ? title.innerText.trim() : '');
-  }, true);
-  document.addEventListener('keydown', ev => { if (ev.key === 'Escape') closeViewer(); }, true);
-  // A suggested follow-up, clicked (or Enter on it), is asked as if typed.
-  function askFollowUp(ev) {
-    const t = ev.target instanceof Element ? ev.target.closest('#chat .follow-up') : null;
-    if (!t || (ev.type === 'keydown' && ev.key !== 'Enter')) return;
-    ev.preventDefault(); ev.stopPropagation();
-    const box = document.querySelector('#question textarea');
-    if (!box) return;
-    box.value = t.innerText.trim();
-    box.dispatchEvent(new Event('input', {bubbles: true}));
-    setTimeout(() => document.querySelector('#ask').click(), 50);
-  }
-  document.addEventListener('click', askFollowUp, true);
-  document.addEventListener('keydown', askFollowUp, true);
-  document.addEventListener('click', handle, true);
-  document.addEventListener('keydown', ev => { if (ev.key === 'Enter') handle(ev); }, true);
-  // Up-arrow in an empty question box brings the last question back, as in a shell.
-  document.addEventListener('keydown', ev => {
-    const box = ev.target instanceof Element ? ev.target.closest('#question textarea') : null;
-    if (!box || ev.key !== 'ArrowUp' || box.value !== '') return;
-    const asked = document.querySelectorAll('#chat .question');
-    if (!asked.length) return;
-    ev.preventDefault();
-    box.value = asked[asked.length - 1].innerText.trim();
-    box.dispatchEvent(new Event('input', {bubbles: true}));
-    box.setSelectionRange(box.value.length, box.value.length);
-  }, true);
-}
-"""
+# Clicking an answer shows its sources; clicking a badge [n] also selects card n; an article link opens the viewer
+# panel; a follow-up is asked. Delegated from the document, so it keeps working when Gradio re-renders the chat.
+SELECT_JS = static_text("app.js")
 
 
 def build_app(settings: Settings, engine: Engine | None = None) -> Any:
@@ -524,9 +385,10 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
             where, n = engine.set_date(target, (value or "").strip() or None)
         except Exception as e:  # noqa: BLE001 - one line for the user
             return gr.skip(), gr.skip(), corpus_error(shown_error(e, settings))
-        names = corpus_names([where], [d.source for d in engine.index().catalog.docs()], uploads)
+        shown = f"folder {target}" if target in section_choices(engine) else corpus_names(
+            [where], [d.source for d in engine.index().catalog.docs()], uploads)[where]
         what = f"dated {value.strip()}" if (value or "").strip() else "no longer dated"
-        line = f"{names[where]}: {n} undated article{'s' if n != 1 else ''} {what}."
+        line = f"{shown}: {n} undated article{'s' if n != 1 else ''} {what}."
         return (*corpus_view(query)[:2], html.escape(line))
 
     def upload(files: list[str] | None, query: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008

@@ -12,31 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from rag.app.engine import Engine, shown_error
-from rag.app.ui_cards import render_cards, shown_sources
+from rag.app.ui_cards import render_cards, shown_sources, static_text
 from rag.paths import shown_name
 from rag.reports.markdown import check_markdown
 from rag.reports.report_types import Briefing, CheckReport, Item
 
 _LABELS = {"supported": "✔ supported", "contradicted": "✘ contradicted", "not_found": "? not found"}
 
-CSS = """
-.report h3 { margin: 14px 0 6px; }
-.report ul { margin: 0 0 6px 18px; }
-.report .tl-date { font-weight: 600; white-space: nowrap; }
-.report .tl-phrase { color: #6b7280; font-size: 0.85em; }
-.report .conflicts { display: grid; grid-template-columns: 1fr 1fr; gap: 6px 14px; }
-.report .conflicts .side { border-left: 3px solid #93c5fd; padding: 2px 8px; }
-.report .conflicts .side.denial { border-color: #f59e0b; }
-.report .conflicts .side-head { font-size: 0.8em; color: #6b7280; font-weight: 600; }
-.claim { border: 1px solid #e5e7eb; border-radius: 8px; padding: 6px 10px; margin-bottom: 8px; }
-.claim .label { font-weight: 700; margin-right: 6px; }
-.claim.supported .label { color: #15803d; }
-.claim.contradicted .label { color: #b91c1c; }
-.claim.not_found .label { color: #92400e; }
-.claim blockquote { margin: 4px 0 0 0; padding-left: 8px; border-left: 3px solid #fde68a; font-size: 0.9em; }
-.claim .why, .claim .where { font-size: 0.8em; color: #6b7280; }
-.report-hint { color: #6b7280; font-style: italic; padding: 6px 0; }
-"""
+CSS = static_text("reports.css")
 
 
 def _refs(ns: list[int]) -> str:

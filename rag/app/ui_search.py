@@ -13,20 +13,14 @@ from typing import Any
 
 from rag.answer.retrieve import Filters, Hit, parse_filters
 from rag.app.engine import Engine, shown_error
+from rag.app.ui_cards import static_text
 from rag.app.viewer import view_url
 from rag.paths import corpus_names, sections_of
 from rag.text import terms
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’][A-Za-z0-9]+)*")
 
-CSS = """
-.search-hit { border: 1px solid #e5e7eb; border-radius: 8px; padding: 8px 10px; margin-bottom: 10px; }
-.search-hit .hit-title { font-weight: 600; }
-.search-hit .hit-meta { font-size: 0.8em; color: #6b7280; margin: 2px 0 6px; }
-.search-hit .hit-text { white-space: pre-wrap; font-size: 0.9em; line-height: 1.45; }
-.search-hit mark.term { background: #fde68a; padding: 0 1px; }
-.search-count { font-size: 0.85em; color: #6b7280; margin-bottom: 6px; }
-"""
+CSS = static_text("search.css")
 
 
 def mark_terms(text: str, query: str) -> str:
