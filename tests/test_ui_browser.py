@@ -300,6 +300,13 @@ def test_check_tab_labels_pasted_claims(page, shots: Path):  # noqa: ANN001
     assert "1 of 3 claims supported" in result.inner_text()
     assert "$75 million" in claims.nth(0).locator("blockquote").inner_text()
     page.screenshot(path=str(shots / "check.png"), full_page=True)
+    # the evidence opens in the viewer, at its span
+    evidence = claims.nth(0).locator("blockquote").inner_text()
+    claims.nth(0).locator("a.open-article").click()
+    focus = viewer_frame(page).locator("mark.focus")
+    assert " ".join(focus.first.inner_text().split()) == " ".join(evidence.split())
+    assert in_view(page, focus.first)
+    close_viewer(page)
 
 
 def test_briefing_of_an_article_full_of_markup_shows_it_as_text(page):  # noqa: ANN001

@@ -13,6 +13,8 @@ from typing import Any
 
 from rag.app.engine import Engine, shown_error
 from rag.app.ui_cards import render_cards, shown_sources, static_text
+from rag.app.viewer import view_url
+from rag.ingest.documents import doc_id_for
 from rag.paths import shown_name
 from rag.reports.markdown import check_markdown
 from rag.reports.report_types import Briefing, CheckReport, Item
@@ -68,8 +70,11 @@ def render_check(r: CheckReport) -> str:
         body = f'<span class="label">{_LABELS[c.label]}</span>{e(c.text)}'
         if c.evidence:
             v = c.evidence
+            url = view_url(doc_id_for(str(Path(v.source).resolve())), v.start, v.end)
             body += (f"<blockquote>{e(v.quote)}</blockquote><div class=\"where\">"
-                     f"<code>{e(shown_name(v.source))}</code> [{v.start}:{v.end}] {e(v.date or 'undated')}</div>")
+                     f"<code>{e(shown_name(v.source))}</code> [{v.start}:{v.end}] {e(v.date or 'undated')} "
+                     f'<a class="open-article" href="{e(url)}" target="_blank" rel="noopener noreferrer" '
+                     f'title="read the whole article at this evidence">open article ↗</a></div>')
         if c.label != "supported" and c.reason:
             body += f'<div class="why">{e(c.reason)}</div>'
         out.append(f'<div class="claim {c.label}">{body}</div>')
