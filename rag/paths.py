@@ -77,3 +77,26 @@ def corpus_names(cited: list[str], every: list[str], uploads: Path | None = None
         else:
             names[source] = shown_path(source)
     return names
+
+
+TOP_LEVEL = "(top folder)"  # the section of files directly in the corpus root
+
+
+def sections_of(sources: list[str], uploads: Path | None = None) -> dict[str, str]:
+    """source -> its section: the top-level folder under the corpus root ("business" for bbc/business/001.txt),
+    ``uploads`` for files the app stored, :data:`TOP_LEVEL` for files in the root itself; without a root worth
+    naming (articles from unrelated folders), the name of each file's own folder."""
+    up = uploads.resolve() if uploads is not None else None
+    corpus = [s for s in sources if up is None or not Path(s).resolve().is_relative_to(up)]
+    root = corpus_root(corpus)
+    out = {}
+    for source in sources:
+        path = Path(source).resolve()
+        if up is not None and path.is_relative_to(up):
+            out[source] = "uploads"
+        elif root is not None and path.is_relative_to(root.resolve()):
+            parts = path.relative_to(root.resolve()).parts
+            out[source] = shown_name(parts[0]) if len(parts) > 1 else TOP_LEVEL
+        else:
+            out[source] = shown_name(path.parent.name) or TOP_LEVEL
+    return out

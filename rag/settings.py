@@ -90,6 +90,10 @@ class Settings(BaseSettings):
                                               "`X-Chroma-Token`", secret=True)
     chroma_collection: str = _setting("passages", "the server collection (and `…-catalog`) of this corpus; one "
                                                   "server holds many", shown="`passages`", min_length=1)
+    mtime_dates: bool = _setting(
+        False, "1: an article with no date of its own and none set for it (`rag date`) is dated by its file's "
+        "modification time (often the day it was copied, not published: only when you know it is right)",
+        shown="0")
     debug: bool = _setting(False, "1: show tracebacks instead of one-line errors", shown="0")
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)

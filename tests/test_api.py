@@ -163,3 +163,19 @@ def test_a_document_at_a_span_and_its_viewer_page(api: httpx.Client):
     assert "START:END" in one_line_error(api.get(f"/api/documents/{doc_id}", params={"span": "x"}, auth=AUTH), 400)
     one_line_error(api.get("/api/view/0000000000000000", params={"span": "0:1"}, auth=AUTH), 404)
     one_line_error(api.get(f"/api/view/{doc_id}"), 401)
+
+
+def test_sections_and_documents_filter_search_and_check(api: httpx.Client):
+    """The API reads filters as the CLI and the app do (rag.answer.retrieve.parse_filters)."""
+    hits = api.post("/api/search", json={"query": "Musk Putin", "k": 20, "sections": ["seeds"]}, auth=AUTH).json()
+    assert hits["results"] and all(h["source"].startswith("seeds/") for h in hits["results"])
+    one = api.post("/api/search", json={"query": "Musk Putin", "k": 20, "docs": ["seeds/004_b1b54881a5237c4c.txt"]},
+                   auth=AUTH).json()["results"]
+    assert one and {h["source"] for h in one} == {"seeds/004_b1b54881a5237c4c.txt"}
+    report = api.post("/api/check", json={"text": "Musk has put at least $75 million into a super PAC.",
+                                          "sections": ["articles"]}, auth=AUTH).json()
+    assert report["claims"][0]["label"] != "supported"  # the seeds that support it are filtered out
+    assert "no section 'sport'" in one_line_error(
+        api.post("/api/search", json={"query": "x", "sections": ["sport"]}, auth=AUTH), 400)
+    assert "range is empty" in one_line_error(
+        api.post("/api/ask", json={"question": "x", "since": "2024-02-01", "until": "2024-01-01"}, auth=AUTH), 400)

@@ -196,3 +196,71 @@ def test_a_date_range_says_what_it_leaves_out(index_arg, capsys, monkeypatch):  
         "1 undated article is outside this range (a date range keeps only dated articles)."]
     main([*index_arg, "ask", "What did Musk say about Putin?", "--json"])
     assert json.loads(capsys.readouterr().out)["notes"] == []
+
+
+def test_dates_set_for_undated_articles_survive_reingest(tmp_path: Path, capsys, monkeypatch):  # noqa: ANN001
+    """An article's date: its own, else one set for it or its folder (`rag date`), else (RAG_MTIME_DATES=1 only)
+    its file's modification time."""
+    import os
+    import shutil
+
+    from conftest import SEEDS, make_engine
+
+    from rag.answer.retrieve import parse_filters
+
+    corpus = tmp_path / "bbc"
+    for folder, name in (("world", "000_1d78f71aed52c027.txt"), ("defence", "004_b1b54881a5237c4c.txt")):
+        (corpus / folder).mkdir(parents=True)
+        shutil.copyfile(SEEDS / name, corpus / folder / name)
+    index = tmp_path / "index"
+    make_engine(index).ingest([corpus])
+    cli = ["--index", str(index)]
+
+    def dates() -> dict[str, tuple]:
+        return {Path(d.source).parent.name: (d.date, d.date_from) for d in make_engine(index).index().catalog.docs()}
+
+    assert dates() == {"world": ("2024-10-25", "text"), "defence": (None, None)}
+    assert main([*cli, "date", "defence", "2024-11-02"]) == 0  # a section: its folder
+    assert "defence: 1 undated article dated 2024-11-02" in capsys.readouterr().out
+    assert main([*cli, "date", str(corpus), "2001-01-01"]) == 0  # the whole corpus: the nearer folder's date wins
+    assert dates() == {"world": ("2024-10-25", "text"), "defence": ("2024-11-02", "set")}
+    hits = make_engine(index).search("Musk Pentagon", k=20, filters=parse_filters(since="2024-11-01"))
+    assert hits and {Path(h.source).parent.name for h in hits} == {"defence"}
+    # The file changes and is ingested again: the date set for its folder still holds.
+    f = corpus / "defence" / "004_b1b54881a5237c4c.txt"
+    f.write_text(f.read_text(encoding="utf-8") + "\nA line added later.\n", encoding="utf-8")
+    assert make_engine(index).ingest([corpus]).updated == 1
+    assert dates()["defence"] == ("2024-11-02", "set")
+    assert main([*cli, "date"]) == 0
+    listed = capsys.readouterr().out
+    assert "2024-11-02  " in listed and "2001-01-01  " in listed
+    # Cleared: the corpus's date applies; both cleared: undated again, unless the file's time is asked for.
+    assert main([*cli, "date", "defence", "--clear"]) == 0
+    assert dates()["defence"] == ("2001-01-01", "set")
+    assert main([*cli, "date", str(corpus), "--clear"]) == 0
+    assert dates()["defence"] == (None, None)
+    os.utime(f, (1_100_000_000, 1_100_000_000))  # 2004-11-09
+    make_engine(index).ingest([corpus])  # unchanged content: the file's time is read at the next change only
+    f.write_text(f.read_text(encoding="utf-8") + "Another.\n", encoding="utf-8")
+    os.utime(f, (1_100_000_000, 1_100_000_000))
+    make_engine(index).ingest([corpus])
+    assert dates()["defence"] == (None, None)  # not asked for
+    monkeypatch.setenv("RAG_MTIME_DATES", "1")
+    assert dates()["defence"] == ("2004-11-09", "file") and dates()["world"] == ("2024-10-25", "text")
+    # Mistakes are one line.
+    assert main([*cli, "date", "defence"]) == 1
+    assert "give a date" in capsys.readouterr().err
+    assert main([*cli, "date", "nothing-like-this", "2024-01-01"]) == 1
+    assert "no ingested document matches" in capsys.readouterr().err
+
+
+def test_section_and_document_flags(index_arg, capsys, monkeypatch):  # noqa: ANN001
+    monkeypatch.chdir(ROOT)
+    assert main([*index_arg, "search", "Musk Putin", "--k", "20", "--doc", "seeds/004_b1b54881a5237c4c.txt",
+                 "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert results and {r["source"] for r in results} == {"seeds/004_b1b54881a5237c4c.txt"}
+    assert main([*index_arg, "ask", "Who?", "--section", "sport"]) == 1
+    assert "no section 'sport' in the index" in capsys.readouterr().err
+    assert main([*index_arg, "ask", "Who?", "--since", "2024-02-01", "--until", "2024-01-01"]) == 1
+    assert "the date range is empty" in capsys.readouterr().err

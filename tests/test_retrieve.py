@@ -1,8 +1,9 @@
 from pathlib import Path
 
+import pytest
 from conftest import file_text
 
-from rag.answer.retrieve import Filters, rrf
+from rag.answer.retrieve import Filters, parse_filters, rrf
 
 
 def test_rrf_rewards_agreement():
@@ -52,3 +53,36 @@ def test_source_filter(seeds_engine):
 def test_a_source_filter_reaches_the_dense_ranking(seeds_engine):
     hits = seeds_engine.search("Kahl Pentagon under-secretary", k=2, filters=Filters(source="004_"), method="dense")
     assert hits and all(Path(h.source).name.startswith("004_") for h in hits)
+
+
+def test_section_and_document_filters(tmp_path: Path):
+    """Sections are the corpus's top-level folders; documents are named by id or path; each filter narrows."""
+    import shutil
+
+    from conftest import SEEDS, make_engine
+
+    from rag.errors import BadInput
+
+    corpus = tmp_path / "corpus"
+    for folder, name in (("world", "000_1d78f71aed52c027.txt"), ("defence", "004_b1b54881a5237c4c.txt")):
+        (corpus / folder).mkdir(parents=True)
+        shutil.copyfile(SEEDS / name, corpus / folder / name)
+    engine = make_engine(tmp_path / "index")
+    engine.ingest([corpus])
+    everywhere = {Path(h.source).parent.name for h in engine.search("Musk Putin Pentagon", k=20)}
+    assert everywhere == {"world", "defence"}
+    hits = engine.search("Musk Putin Pentagon", k=20, filters=parse_filters(sections=["defence"]))
+    assert hits and {Path(h.source).parent.name for h in hits} == {"defence"}
+    one = engine.search("Musk Putin", k=20, filters=parse_filters(docs=["world/000_1d78f71aed52c027.txt"]))
+    assert one and {Path(h.source).name for h in one} == {"000_1d78f71aed52c027.txt"}
+    by_id = engine.search("Musk Putin", k=20, filters=parse_filters(docs=[one[0].doc_id]))
+    assert {h.doc_id for h in by_id} == {one[0].doc_id}
+    both = parse_filters(sections=["defence"], docs=[one[0].doc_id])  # a document outside the section: nothing
+    assert engine.search("Musk Putin", k=20, filters=both) == []
+    with pytest.raises(BadInput, match="no section 'sport'.*defence, world"):
+        engine.search("Musk", filters=parse_filters(sections=["sport"]))
+    with pytest.raises(BadInput, match="no ingested document"):
+        engine.search("Musk", filters=parse_filters(docs=["nope.txt"]))
+    # a briefing and a check take the same filters
+    report = engine.check("Musk has maintained regular contact with Putin.", None, parse_filters(sections=["defence"]))
+    assert all(c.evidence is None or "defence" in c.evidence.source for c in report.claims)

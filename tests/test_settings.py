@@ -24,7 +24,7 @@ KNOWN = {"RAG_INDEX_DIR", "RAG_K", "RAG_CHUNK_TOKENS", "RAG_CANDIDATES", "RAG_RR
          "RAG_LLM_MAX_TOKENS", "RAG_LLM_TEMPERATURE", "RAG_SUPPORT_THRESHOLD", "RAG_HOST", "RAG_PORT", "RAG_AUTH",
          "RAG_MAX_UPLOAD_MB", "RAG_CONCURRENCY", "RAG_ALLOWED_ORIGINS", "RAG_CHROMA_URL", "RAG_CHROMA_TOKEN",
          "RAG_CHROMA_COLLECTION",
-         "RAG_DEBUG"}
+         "RAG_DEBUG", "RAG_MTIME_DATES"}
 
 
 def rag(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

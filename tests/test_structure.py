@@ -49,6 +49,7 @@ COVERED_BY = {
     "rag.answer.questions": "test_bad_input.py::test_control_characters_are_stripped_from_questions",
     "rag.answer.results": "test_answer.py::test_seeds_dev_answers_hold_the_invariant",
     "rag.app.ui_cards": "test_ui.py::test_passage_window_snaps_to_words",
+    "rag.app.ui_search": "test_ui.py::test_search_results_mark_the_query_terms_and_escape_the_article",
     "rag.answer.extractive": "test_answer.py::test_seeds_dev_answers_hold_the_invariant",
     "rag.answer.question_kinds": "test_answer_types.py::test_answer_type",
     "rag.reports.grounding": "test_check.py::test_evidence_is_exact_and_reasons_name_the_difference",

@@ -8,11 +8,11 @@ import pytest
 from test_concurrency import app_server  # noqa: F401 - fixture: a served app over the seeds
 
 from rag.answer.results import REFUSAL, Answer, AnswerSentence, Citation
+from rag.answer.retrieve import Hit, parse_filters
 from rag.app.ui import (
     Turn,
     conversation_markdown,
     launch_kwargs,
-    parse_filters,
     render_answer,
     render_sources,
 )
@@ -105,6 +105,12 @@ def test_filters_and_auth_are_checked():
     assert parse_filters("", "", "").active is False
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         parse_filters("last week", None, None)
+    with pytest.raises(ValueError, match="no such day"):
+        parse_filters(None, "2024-02-30")
+    with pytest.raises(ValueError, match="the date range is empty"):
+        parse_filters("2024-05-01", "2024-04-01")
+    f = parse_filters(None, " ", None, ["business", " ", "business", "sport"], "abc123")
+    assert f.sections == ("business", "sport") and f.docs == ("abc123",) and f.active and f.since is None
     assert parse_auth("ann:pa:ss") == ("ann", "pa:ss")
     assert parse_auth(None) is None
     with pytest.raises(ValueError, match="user:password"):
@@ -134,6 +140,19 @@ def test_settings_from_env_reach_launch(monkeypatch: pytest.MonkeyPatch):
     assert kw["server_name"] == "127.0.0.1" and kw["auth"] == ("ann", "secret")
     assert kw["max_file_size"] == 2 * 1024 * 1024
     assert "secret" not in repr(s)
+
+
+def test_the_pages_style_and_script_are_package_data():
+    """rag/app/static/ holds the page's CSS and script; launch gets them all, and a wheel would hold them."""
+    import tomllib
+
+    kw = launch_kwargs(Settings.from_env())
+    assert kw["js"].lstrip().startswith("() => {") and "viewer-modal" in kw["js"] and "follow-up" in kw["js"]
+    for rule in (".cite-badge", ".claim.supported", ".search-hit mark.term", "#viewer-modal iframe", ".follow-up"):
+        assert rule in kw["css"], rule
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    data = pyproject["tool"]["setuptools"]["package-data"]["rag.app"]
+    assert "static/*.css" in data and "static/*.js" in data
 
 
 def test_ask_json_api_answers_a_bad_question_with_one_line(app_server, tmp_path: Path):  # noqa: ANN001, F811
@@ -221,3 +240,31 @@ def test_the_low_confidence_line_is_kept_in_exports():
     assert md.index(line) > md.index("## 1.") and md.index(line) < md.index("## 2.")
     paragraphs = [p.text for p in docx.Document(io.BytesIO(conversation_docx(turns))).paragraphs]
     assert f"{line}." in paragraphs and sum("Low confidence" in p for p in paragraphs) == 1
+
+
+def test_search_results_mark_the_query_terms_and_escape_the_article():
+    from rag.app.ui_search import mark_terms, render_hits
+
+    text = "Lake Baikal's <script>alert(1)</script> shores & the lakes of Siberia."
+    marked = mark_terms(text, "baikal lake")
+    assert '<mark class="term">Lake</mark>' in marked and '<mark class="term">lakes</mark>' in marked
+    assert '<mark class="term">Baikal&#x27;s</mark>' in marked
+    assert "<script>" not in marked and "&lt;script&gt;" in marked and "&amp;" in marked
+    assert "Siberia" in marked and "<mark class=\"term\">Siberia" not in marked
+    hit = Hit("d1-0", "d1", "/c/world/1.txt", "<b>T</b>", None, 10, 60, text, 0.5, None, None, "<b>T</b>")
+    page = render_hits([hit], "baikal", {"/c/world/1.txt": "world/1.txt"})
+    assert "/api/view/d1?span=10:60#cited" in page and "&lt;b&gt;T&lt;/b&gt;" in page and "<b>T" not in page
+    assert "world/1.txt" in page and "undated" in page and "1 passage for" in page
+    assert "No passage matches" in render_hits([], "x")
+
+
+def test_sections_are_the_corpus_top_level_folders(tmp_path: Path):
+    from rag.paths import TOP_LEVEL, sections_of
+
+    root, up = tmp_path / "bbc", tmp_path / "index" / "uploads"
+    sources = [str(root / "business" / "001.txt"), str(root / "sport" / "x" / "2.txt"), str(root / "README.TXT"),
+               str(up / "mine.txt")]
+    assert sections_of(sources, up) == {sources[0]: "business", sources[1]: "sport", sources[2]: TOP_LEVEL,
+                                        sources[3]: "uploads"}
+    # articles with no common folder worth naming: each file's own folder
+    assert set(sections_of(["/a/seeds/1.txt", "/b/articles/2.txt"]).values()) == {"seeds", "articles"}

@@ -44,6 +44,7 @@ def test_check_html_and_markdown():
     r = CheckReport([ClaimResult("<i>A</i> claim.", "supported", e), ClaimResult("B.", "not_found", None, "none")])
     out = render_check(r)
     assert "<i>" not in out and "&lt;b&gt;x&lt;/b&gt;" in out
+    assert 'class="open-article" href="/api/view/' in out and "?span=0:5#cited" in out  # the evidence, in the viewer
     assert 'class="claim supported"' in out and 'class="claim not_found"' in out and "1 of 2 claims" in out
     md = check_markdown(r)
     assert md.startswith("# Grounding check") and "not found" in md and "`a.txt` [0:5]" in md

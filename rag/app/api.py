@@ -42,6 +42,10 @@ class Filtered(BaseModel):
     since: str | None = Field(None, description="only articles published on or after YYYY-MM-DD")
     until: str | None = Field(None, description="only articles published on or before YYYY-MM-DD")
     source: str | None = Field(None, description="only articles whose path contains this text or matches this glob")
+    sections: list[Annotated[str, Field(max_length=500)]] | None = Field(
+        None, max_length=200, description="only articles of these top-level folders of the corpus (e.g. business)")
+    docs: list[Annotated[str, Field(max_length=4096)]] | None = Field(
+        None, max_length=1000, description="only these documents (ids or paths, as /documents lists them)")
 
 
 MAX_QUESTION = 10_000  # characters; the pipeline reads the first MAX_QUESTION_CHARS of a question
@@ -67,7 +71,7 @@ class BriefBody(Filtered):
     mode: Mode = "auto"
 
 
-class CheckBody(BaseModel):
+class CheckBody(Filtered):
     text: str = Field(..., description="the text to check: each sentence is a claim", max_length=MAX_TEXT_CHARS)
 
 
@@ -101,7 +105,7 @@ def build_api(engine: Engine, settings: Settings, cookie_user: CookieUser | None
     def check(body: CheckBody) -> dict:
         if not body.text.strip():
             raise ApiError(400, "the text is empty: nothing to check")
-        return engine.check(body.text).to_dict()
+        return engine.check(body.text, body.k, _filters(body)).to_dict()
 
     @api.get("/documents", summary="The ingested documents")
     def documents() -> list[dict]:
@@ -272,20 +276,12 @@ def is_browser(request: Request) -> bool:
 
 
 def _filters(body: Filtered) -> Any:
-    from datetime import date
+    from rag.answer.retrieve import parse_filters
 
-    from rag.answer.retrieve import Filters
-
-    for name, value in (("since", body.since), ("until", body.until)):
-        try:
-            if value is not None and len(value) == 10:
-                date.fromisoformat(value)
-                continue
-        except ValueError:
-            pass
-        if value is not None:
-            raise ApiError(400, f"invalid {name} date {value!r}: use YYYY-MM-DD")
-    return Filters(body.since, body.until, (body.source or "").strip() or None)
+    try:
+        return parse_filters(body.since, body.until, body.source, body.sections, body.docs)
+    except BadInput as e:
+        raise ApiError(400, str(e)) from None
 
 
 def _catalog_docs(engine: Engine) -> list:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
-from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -21,13 +19,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _date(value: str) -> str:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise argparse.ArgumentTypeError(f"invalid date {value!r}: use YYYY-MM-DD")
+    """A date flag, read as every filter date is (rag.answer.retrieve.check_date)."""
+    from rag.answer.retrieve import check_date
+
     try:
-        date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid date {value!r}: no such day") from None
-    return value
+        return check_date(value) or ""
+    except BadInput as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _positive(value: str) -> int:
@@ -53,12 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--follow-links", action="store_true",
                      help="also read links inside a folder that point outside it (skipped by default)")
 
-    def filters(sp: argparse.ArgumentParser) -> None:
+    def filters(sp: argparse.ArgumentParser, with_json: bool = True) -> None:
         sp.add_argument("--k", type=_positive, help="passages to retrieve (env RAG_K, default 8)")
         sp.add_argument("--since", type=_date, help="only articles published on or after YYYY-MM-DD")
         sp.add_argument("--until", type=_date, help="only articles published on or before YYYY-MM-DD")
         sp.add_argument("--source", help="only articles whose path contains this text (or matches this glob)")
-        sp.add_argument("--json", action="store_true", help="print JSON")
+        sp.add_argument("--section", action="append", metavar="NAME",
+                        help="only articles of this top-level folder of the corpus (e.g. business); repeatable")
+        sp.add_argument("--doc", action="append", metavar="DOC",
+                        help="only this document (its id or path, as `rag docs` shows it); repeatable")
+        if with_json:
+            sp.add_argument("--json", action="store_true", help="print JSON")
 
     def answering(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--mode", choices=["auto", "extractive", "llm"], default="auto",
@@ -109,6 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
     ck = sub.add_parser("check", help="label each sentence of a text supported / contradicted / not found")
     ck.add_argument("file", metavar="FILE", help="the text to check ('-' for stdin)")
     ck.add_argument("--json", action="store_true", help="print JSON")
+    filters(ck, with_json=False)
+
+    dt = sub.add_parser("date", help="date the undated articles of a folder or file (kept across re-ingests); "
+                        "no arguments: the dates set")
+    dt.add_argument("target", nargs="?", help="a folder or file, a section (top-level folder), or a document")
+    dt.add_argument("date", nargs="?", type=_date, help="YYYY-MM-DD")
+    dt.add_argument("--clear", action="store_true", help="forget the date set for TARGET")
 
     rm = sub.add_parser("remove", help="remove documents from the index by path (substring or glob)")
     rm.add_argument("pattern")
@@ -178,8 +188,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "doctor":
         return _doctor(engine, args)
     return {"ingest": _ingest, "search": _search, "ask": _ask, "eval": _eval, "docs": _docs,
-            "remove": _remove, "chat": _chat, "brief": _brief, "check": _check, "show": _show_document,
-            }[args.command](engine, args)
+            "remove": _remove, "date": _set_date, "chat": _chat, "brief": _brief, "check": _check,
+            "show": _show_document}[args.command](engine, args)
 
 
 def _settings(settings, args) -> int:  # noqa: ANN001
@@ -215,9 +225,9 @@ def _ingest(engine, args) -> int:  # noqa: ANN001
 
 
 def _filters(args):  # noqa: ANN001, ANN202
-    from rag.answer.retrieve import Filters
+    from rag.answer.retrieve import parse_filters
 
-    return Filters(args.since, args.until, args.source)
+    return parse_filters(args.since, args.until, args.source, args.section, args.doc)
 
 
 def _search(engine, args) -> int:  # noqa: ANN001
@@ -473,7 +483,7 @@ def _check(engine, args) -> int:  # noqa: ANN001
     """Exit 0 when every claim is supported, 1 otherwise (so a script can gate a document on it)."""
     from rag.reports.markdown import check_markdown
 
-    report = engine.check(_read_text(args.file))
+    report = engine.check(_read_text(args.file), args.k, _filters(args))
     print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else check_markdown(report))
     return 0 if report.passed else 1
 
@@ -509,6 +519,26 @@ def _doctor(engine, args) -> int:  # noqa: ANN001
     state = "healthy" if report.healthy else "problems remain" if args.repair else "run `rag doctor --repair`"
     print(f"index {engine.settings.index_dir}/: {state}")
     return 0 if report.healthy else 1
+
+
+def _set_date(engine, args) -> int:  # noqa: ANN001
+    """An article's date: its own (from its text), else the one set here for it or a folder above it, else its
+    file's modification time when RAG_MTIME_DATES=1."""
+    from rag.paths import display_path
+
+    if args.target is None:
+        given = engine.index().catalog.set_dates()
+        for path, value in sorted(given.items()):
+            print(f"{value}  {display_path(path)}")
+        if not given:
+            print("no dates set (rag date FOLDER_OR_FILE YYYY-MM-DD sets one)")
+        return 0
+    if args.clear == bool(args.date):
+        raise BadInput("give a date (YYYY-MM-DD) or --clear, one of them")
+    where, n = engine.set_date(args.target, None if args.clear else args.date)
+    what = f"dated {args.date}" if args.date else "no longer dated"
+    print(f"{display_path(where)}: {n} undated article{'s' if n != 1 else ''} {what}")
+    return 0
 
 
 def _remove(engine, args) -> int:  # noqa: ANN001

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import traceback
@@ -17,7 +18,7 @@ from rag.answer.llm import check_mode
 from rag.answer.questions import check_question
 from rag.answer.results import Answer, Event
 from rag.answer.retrieve import Filters, Hit, Retriever
-from rag.errors import Busy, NotFound, error_line, is_users
+from rag.errors import BadInput, Busy, NotFound, error_line, is_users
 from rag.ingest.documents import doc_id_for
 from rag.ingest.embed import Embedder, get_embedder
 from rag.ingest.readers import document_view
@@ -30,6 +31,7 @@ from rag.store.health import dense_warning
 from rag.store.index import Index, NoIndex, damaged
 from rag.store.ingestion import IngestReport, Progress, ingest, remove_documents
 
+FOLLOW_UP_ASKS = 3  # questions asked to find follow-ups: each ~0.1 s warm (extractive), so at most ~0.3 s an answer
 SLOT_WAIT_S = 300  # a request waits this long for a slot, then is told the server is busy
 
 
@@ -176,6 +178,62 @@ class Engine:
         claims_in(text)  # a text without sentences (or too long) fails before the model and the index load
         with self.slot():
             return check_text(self.components(), text, k, filters)
+
+    def follow_ups(self, ans: Answer, filters: Filters | None = None, limit: int = 3) -> list[str]:
+        """Up to ``limit`` questions to suggest under ``ans``, built from its cited articles (rag/answer/followups.py)
+        and each asked first (extractively; at most FOLLOW_UP_ASKS asks in all): only those answered from one of the
+        cited articles, with another answer than ``ans``, are kept, so a suggestion is never refused."""
+        from itertools import zip_longest
+
+        from rag.answer.followups import candidates
+
+        if ans.refused or not ans.citations:
+            return []
+        cited: dict[str, list[tuple[int, int]]] = {}
+        for c in ans.citations:
+            cited.setdefault(c.source, []).append((c.start, c.end))
+        pool = []
+        for source, spans in cited.items():
+            try:
+                pool.append(candidates(self.canonical_text(source), spans, ans.question))
+            except (KeyError, NotFound):
+                continue  # removed since
+        out = []
+        for q in [q for group in zip_longest(*pool) for q in group if q][:FOLLOW_UP_ASKS]:
+            got = self.ask(q, None, filters, "extractive")
+            if not got.refused and got.answer != ans.answer and any(c.source in cited for c in got.citations):
+                out.append(q)
+        return out[:limit]
+
+    def set_date(self, target: str, value: str | None) -> tuple[str, int]:
+        """Date the articles of a folder or a file that have no date of their own (``value`` YYYY-MM-DD; None
+        clears it). ``target``: a path, a section (top-level folder of the corpus, as the pickers name it), or a
+        document (as ``document`` finds one). Kept in the catalog apart from ingest, so it survives re-ingest.
+        Returns the folder or file dated and how many undated articles it covers."""
+        from rag.answer.retrieve import check_date
+        from rag.paths import sections_of
+
+        value = check_date(value, "the") if value is not None else None
+        target = (target or "").strip()
+        if not target:
+            raise BadInput("name a folder or file to date")
+        catalog = self.index().catalog
+        path = Path(target).expanduser()
+        if target and path.exists():
+            where = str(path.resolve())
+        else:
+            docs = catalog.docs()
+            of = sections_of([d.source for d in docs], self.settings.index_dir / "uploads")
+            members = [d.source for d in docs if of[d.source] == target]
+            if members:
+                where = os.path.commonpath([str(Path(m).parent) for m in members])
+            elif target in catalog.set_dates():
+                where = target  # a folder or file set before and gone since: its date can be cleared
+            else:  # a document, or a NotFound naming what matched
+                info = catalog.doc(self.document(target)["doc_id"])
+                assert info is not None
+                where = info.source
+        return where, len(catalog.set_date(where, value))
 
     def canonical_text(self, source: str) -> str:
         """The canonical text of an ingested document, by its shown or absolute path."""

@@ -13,19 +13,20 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from rag.answer.results import Answer
-from rag.answer.retrieve import Filters
 from rag.app.engine import Engine, shown_error
-from rag.app.ui_cards import render_cards, shown_sources
+from rag.app.ui_cards import render_cards, shown_sources, static_text
+from rag.app.ui_search import CSS as SEARCH_CSS
+from rag.app.ui_search import doc_choices, filter_controls, read_filters, search_tab, section_choices
 from rag.app.uploads import UPLOAD_TYPES, check_uploads, ingest_uploads
-from rag.errors import BadInput
 from rag.paths import corpus_names, shown_name
 from rag.reports.markdown import md_text
 from rag.settings import Settings, parse_auth
+from rag.text import terms
 
 MARKER = re.compile(r"\s*\[(\d+)\]")
 MODES = ("auto", "extractive", "llm")
@@ -40,6 +41,7 @@ class Turn:
     error: str | None = None
     texts: dict[str, str] = field(default_factory=dict)  # source -> canonical text, read once when answered
     names: dict[str, str] = field(default_factory=dict)  # source -> as shown (relative to the corpus root)
+    follow_ups: list[str] = field(default_factory=list)  # questions the cited articles answer (Engine.follow_ups)
 
 
 # -- rendering: chat ---------------------------------------------------------------------------------------
@@ -61,8 +63,18 @@ def render_sentence(text: str, citations: list[int], supported: bool, turn: int)
             '<span class="flag">⚠ unsupported</span></span>')
 
 
-def render_answer(ans: Answer, turn: int) -> str:
-    """An answer as one HTML block (one line, so the chat's Markdown renderer leaves it alone)."""
+def render_follow_ups(questions: list[str]) -> str:
+    """Suggested questions under an answer; clicking one asks it (SELECT_JS)."""
+    if not questions:
+        return ""
+    asks = "".join(f'<span class="follow-up" role="button" tabindex="0" title="ask this">{html.escape(q)}</span>'
+                   for q in questions)
+    return f'<div class="follow-ups"><span class="follow-ups-label">Ask next:</span>{asks}</div>'
+
+
+def render_answer(ans: Answer, turn: int, follow_ups: list[str] | None = None) -> str:
+    """An answer as one HTML block (one line, so the chat's Markdown renderer leaves it alone), with the suggested
+    follow-up questions under it."""
     notes = "".join(f'<div class="answer-note">{html.escape(n)}</div>' for n in getattr(ans, "notes", []))
     if ans.refused:
         inner = f'<span class="refusal-icon">⊘</span> {html.escape(ans.answer)}'
@@ -81,7 +93,8 @@ def render_answer(ans: Answer, turn: int) -> str:
     else:  # no sentence breakdown: markers in the text become badges, nothing is claimed as checked
         body = render_sentence(ans.answer, [], False, turn)
     return (f'<div class="answer turn-{turn}">{_lines(body)}{low}{notes}'
-            f'<div class="answer-meta">{html.escape(answer_meta(ans))}</div></div>')
+            f'<div class="answer-meta">{html.escape(answer_meta(ans))}</div>{render_follow_ups(follow_ups or [])}'
+            '</div>')
 
 
 def answer_meta(ans: Answer) -> str:
@@ -123,7 +136,7 @@ def chat_messages(turns: list[Turn]) -> list[dict]:
     for i, t in enumerate(turns):
         msgs.append({"role": "user", "content": render_question(t.question)})
         if t.answer is not None:
-            msgs.append({"role": "assistant", "content": render_answer(t.answer, i)})
+            msgs.append({"role": "assistant", "content": render_answer(t.answer, i, t.follow_ups)})
         elif t.error is not None:
             msgs.append({"role": "assistant", "content": render_error(t.error)})
     return msgs
@@ -214,20 +227,23 @@ def write_export(turns: list[Turn], folder: Path) -> str | None:
 
 
 # -- inputs ------------------------------------------------------------------------------------------------
-def parse_filters(since: str | None, until: str | None, source: str | None) -> Filters:
-    """Filters from the controls; a bad date is a BadInput with one clear line."""
-    values = []
-    for name, v in (("from", since), ("to", until)):
-        v = (v or "").strip()
-        if v:
-            try:
-                date.fromisoformat(v)
-            except ValueError:
-                raise BadInput(f"invalid '{name}' date {v!r}: use YYYY-MM-DD") from None
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
-                raise BadInput(f"invalid '{name}' date {v!r}: use YYYY-MM-DD")
-        values.append(v or None)
-    return Filters(values[0], values[1], (source or "").strip() or None)
+def text_matches(engine: Engine, query: str | None) -> set[str]:
+    """Documents whose text uses every word of ``query`` (as BM25 reads words: stemmed, stop words left out),
+    found in the lexical index the answers use: no file is read."""
+    words = set(terms(query or ""))
+    if not words:
+        return set()
+    try:
+        lex = engine.index().lexical()
+    except Exception:  # noqa: BLE001 - no index yet
+        return set()
+    found: set[str] | None = None
+    for w in words:
+        docs = {pid.split("-", 1)[0] for pid, _ in lex.search(w, lex.n)}
+        found = docs if found is None else found & docs
+        if not found:
+            break
+    return found or set()
 
 
 def mode_choices(settings: Settings) -> list[tuple[str, str]]:
@@ -283,86 +299,11 @@ def delete_upload(source: Path, uploads: Path) -> bool:
 
 
 # -- the app -----------------------------------------------------------------------------------------------
-CSS = """
-#chat .message .answer, #chat .message .question { white-space: normal; }
-.cite-badge { display: inline-block; margin: 0 2px; padding: 0 6px; border-radius: 9px; font-size: 0.8em;
-  font-weight: 600; background: #dbeafe; color: #1e3a8a; cursor: pointer; vertical-align: 1px; }
-.cite-badge:hover, .cite-badge:focus { background: #1e40af; color: white; outline: none; }
-.sent.unsupported { text-decoration: underline dotted #b91c1c; background: #fef2f2; }
-.sent .flag { margin-left: 4px; font-size: 0.75em; color: #b91c1c; font-weight: 600; }
-.corpus-error { color: #92400e; background: #fffbeb; border-left: 3px solid #f59e0b; padding: 4px 8px; }
-.answer-note { font-size: 0.85em; color: #92400e; margin-top: 4px; }
-.answer.refusal { color: #92400e; background: #fffbeb; border-left: 3px solid #f59e0b; padding: 4px 8px;
-  font-style: italic; }
-.answer.error { color: #b91c1c; }
-.answer-meta { margin-top: 4px; font-size: 0.75em; color: #6b7280; }
-.answer.selected { outline: 2px solid #93c5fd; outline-offset: 4px; border-radius: 4px; }
-.answer[class*="turn-"] { cursor: pointer; }
-.streaming .cursor { animation: blink 1s steps(2) infinite; }
-@keyframes blink { to { visibility: hidden; } }
-#sources { max-height: 640px; overflow-y: auto; }
-.src-group { display: none; }
-.src-group.active { display: block; }
-.src-question { font-size: 0.85em; color: #6b7280; margin-bottom: 6px; }
-.source-card { border: 1px solid #e5e7eb; border-radius: 8px; padding: 8px 10px; margin-bottom: 10px;
-  background: var(--background-fill-primary); }
-.source-card.selected { border-color: #2563eb; box-shadow: 0 0 0 2px #bfdbfe; }
-.card-title { font-weight: 600; }
-.card-n { color: #1e40af; }
-.card-meta { font-size: 0.8em; color: #6b7280; margin: 2px 0 6px; }
-.open-article { margin-left: 6px; color: #1d4ed8; white-space: nowrap; }
-.passage { white-space: pre-wrap; font-size: 0.9em; line-height: 1.45; }
-.passage mark { background: #fde68a; padding: 0 1px; }
-.passage .instruction { text-decoration: line-through #b91c1c; color: #6b7280; }
-.passage .instruction::before { content: "⚠ instruction to AI, ignored: "; color: #b91c1c; font-size: 0.8em;
-  text-decoration: none; display: inline-block; }
-.no-sources, .sources-empty { color: #6b7280; font-style: italic; }
-"""
+CSS = static_text("app.css")  # rag/app/static/: the page's style and script, package data
 
-# Clicking an answer shows its sources; clicking a badge [n] also selects card n. Delegated from the document,
-# so it keeps working when Gradio re-renders the chat or the panel.
-SELECT_JS = """
-() => {
-  function num(el, re) { for (const c of el.classList) { const m = c.match(re); if (m) return m; } return null; }
-  function select(turn, n) {
-    document.querySelectorAll('.src-group').forEach(g =>
-      g.classList.toggle('active', g.dataset.turn === turn));
-    document.querySelectorAll('#chat .answer').forEach(a => {
-      const m = num(a, /^turn-(\\d+)$/);
-      a.classList.toggle('selected', !!m && m[1] === turn);
-    });
-    document.querySelectorAll('.source-card.selected').forEach(c => c.classList.remove('selected'));
-    if (n) {
-      const anchor = document.getElementById('src-' + turn + '-' + n);
-      const card = anchor && anchor.closest('.source-card');
-      if (card) { card.classList.add('selected'); card.scrollIntoView({block: 'nearest', behavior: 'smooth'}); }
-    }
-  }
-  function handle(ev) {
-    const t = ev.target instanceof Element ? ev.target : null;
-    if (!t) return;
-    const b = t.closest('.cite-badge');
-    const a = t.closest('#chat .answer');
-    const bm = b && num(b, /^cite-(\\d+)-(\\d+)$/);
-    const am = a && num(a, /^turn-(\\d+)$/);
-    if (bm) { ev.preventDefault(); ev.stopPropagation(); select(bm[1], bm[2]); }
-    else if (am) { select(am[1], null); }
-  }
-  document.addEventListener('click', handle, true);
-  document.addEventListener('keydown', ev => { if (ev.key === 'Enter') handle(ev); }, true);
-  // Up-arrow in an empty question box brings the last question back, as in a shell.
-  document.addEventListener('keydown', ev => {
-    const box = ev.target instanceof Element ? ev.target.closest('#question textarea') : null;
-    if (!box || ev.key !== 'ArrowUp' || box.value !== '') return;
-    const asked = document.querySelectorAll('#chat .question');
-    if (!asked.length) return;
-    ev.preventDefault();
-    box.value = asked[asked.length - 1].innerText.trim();
-    box.dispatchEvent(new Event('input', {bubbles: true}));
-    box.setSelectionRange(box.value.length, box.value.length);
-  }, true);
-}
-"""
+# Clicking an answer shows its sources; clicking a badge [n] also selects card n; an article link opens the viewer
+# panel; a follow-up is asked. Delegated from the document, so it keeps working when Gradio re-renders the chat.
+SELECT_JS = static_text("app.js")
 
 
 def build_app(settings: Settings, engine: Engine | None = None) -> Any:
@@ -372,8 +313,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
     exports = Path(tempfile.mkdtemp(prefix="citable-export-"))
     uploads = settings.index_dir / "uploads"
 
-    def ask(question: str, turns: list[Turn], mode: str, k: float, since: str, until: str,
-            source: str) -> Iterator[tuple]:
+    def ask(question: str, turns: list[Turn], mode: str, k: float, sections: list[str] | None,
+            docs: list[str] | None, since: str, until: str) -> Iterator[tuple]:
         turns = list(turns or [])
         if not (question or "").strip():
             gr.Warning("Type a question first.")
@@ -384,7 +325,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         shown = chat_messages(turns) + [{"role": "user", "content": render_question(turn.question)}]
         yield shown + [{"role": "assistant", "content": render_streaming("")}], gr.skip(), turns, "", gr.skip()
         try:
-            filters = parse_filters(since, until, source)
+            filters = read_filters(sections, docs, since, until)
             streamed = ""
             for event in engine.ask_stream(question, int(k), filters, mode, history):
                 if event.kind == "token":
@@ -397,6 +338,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                     turn.names = shown_sources(engine, event.answer.citations)
             if turn.answer is None:
                 turn.error = "no answer came back"
+            else:
+                turn.follow_ups = engine.follow_ups(turn.answer, filters)
         except Exception as e:  # noqa: BLE001 - shown to the user as one line, the app keeps running
             turn.error = shown_error(e, settings)  # a damaged index file is named with its remedy
         turns.append(turn)
@@ -416,10 +359,37 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
     def corpus_view(query: str | None = "") -> tuple:
         query = query or ""
         rows = docs_rows(engine)
-        shown = filter_rows(rows, query)
+        named = {r[4] for r in filter_rows(rows, query)}
+        in_text = text_matches(engine, query) - named
+        shown = [r for r in rows if r[4] in named or r[4] in in_text]
         choices = [(f"{r[0][:70]} — {r[3]}", r[4]) for r in shown]
-        count = f"{len(rows)} articles" + (f", {len(shown)} matching “{query.strip()}”" if query.strip() else "")
+        count = f"{len(rows)} articles"
+        if query.strip():
+            count += f", {len(shown)} matching “{query.strip()}”" + (f" ({len(in_text)} by their text)"
+                                                                      if in_text else "")
         return [[*r[:4], read_link(r[4])] for r in shown], gr.update(choices=choices, value=None), count
+
+    def pickers() -> tuple:
+        """Every tab's section and document pickers, filled with the index's sections and documents (the Corpus
+        tab's date picker takes both)."""
+        sections, docs = section_choices(engine), doc_choices(engine)
+        return (*(gr.update(choices=sections) for _ in section_pickers),
+                *(gr.update(choices=docs) for _ in doc_pickers),
+                gr.update(choices=[(f"folder: {x}", x) for x in sections] + docs))
+
+    def set_date(target: str | None, value: str | None, query: str) -> tuple:
+        """A date for the undated articles of a folder (section) or one article; an empty date clears it."""
+        if not target:
+            return gr.skip(), gr.skip(), corpus_error("Choose a folder or an article to date first.")
+        try:
+            where, n = engine.set_date(target, (value or "").strip() or None)
+        except Exception as e:  # noqa: BLE001 - one line for the user
+            return gr.skip(), gr.skip(), corpus_error(shown_error(e, settings))
+        shown = f"folder {target}" if target in section_choices(engine) else corpus_names(
+            [where], [d.source for d in engine.index().catalog.docs()], uploads)[where]
+        what = f"dated {value.strip()}" if (value or "").strip() else "no longer dated"
+        line = f"{shown}: {n} undated article{'s' if n != 1 else ''} {what}."
+        return (*corpus_view(query)[:2], html.escape(line))
 
     def upload(files: list[str] | None, query: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         # Problems are one readable status line, not gr.Error: an error would mark every output of the
@@ -477,18 +447,14 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                                                 elem_id="mode", scale=2)
                                 k = gr.Slider(1, 30, value=settings.k, step=1, label="Passages", elem_id="k",
                                               scale=1)
-                            with gr.Row():
-                                since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="since")
-                                until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="until")
-                                source = gr.Textbox(label="Source filter (path text or glob)", elem_id="source",
-                                                    placeholder="e.g. 004_ or */business/*")
+                            chat_filters = filter_controls(gr, "chat")  # sections, documents, from, to
                     with gr.Column(scale=2):
                         gr.Markdown("### Sources")
                         sources = gr.HTML(render_sources([]), elem_id="sources", js_on_load=None)
             with gr.Tab("Corpus", id="corpus-tab"):
                 count = gr.Markdown(elem_id="doc-count")
-                corpus_q = gr.Textbox(label="Search articles (title or file)", elem_id="corpus-search",
-                                      max_lines=1, placeholder="e.g. Yukos or business/")
+                corpus_q = gr.Textbox(label="Find articles (title, file or words in the text)",
+                                      elem_id="corpus-search", max_lines=1, placeholder="e.g. Yukos or business/")
                 docs = gr.Dataframe(headers=["Title", "Date", "Passages", "File", "Read"], interactive=False,
                                     elem_id="docs", wrap=True, datatype=["str", "str", "number", "str", "markdown"],
                                     column_widths=["42%", "11%", "9%", "28%", "10%"])
@@ -500,11 +466,21 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                 with gr.Row():
                     pick = gr.Dropdown(label="Article to remove", choices=[], elem_id="remove-pick", scale=4)
                     remove_btn = gr.Button("Remove article", variant="stop", elem_id="remove", scale=1)
+                with gr.Row():
+                    date_pick = gr.Dropdown(label="Date the undated articles of a folder, or one article",
+                                            info="an article's own date (from its text) always comes first",
+                                            choices=[], elem_id="date-pick", scale=4)
+                    date_value = gr.Textbox(label="Date (YYYY-MM-DD; empty clears)", elem_id="date-value",
+                                            max_lines=1, scale=1)
+                    date_btn = gr.Button("Set date", elem_id="set-date", scale=1)
+            search_pickers = search_tab(gr, engine)
             from rag.app.ui_reports import report_tabs
 
-            report_tabs(gr, engine, exports)  # Briefing and Check
+            report_pickers = report_tabs(gr, engine, exports)  # Briefing and Check
+        section_pickers = [chat_filters[0], search_pickers[0], *report_pickers[0::2]]
+        doc_pickers = [chat_filters[1], search_pickers[1], *report_pickers[1::2]]
 
-        inputs = [question, turns, mode, k, since, until, source]
+        inputs = [question, turns, mode, k, *chat_filters]
         outputs = [chatbot, sources, turns, question, export_btn]
         def download(path: str | None) -> Any:
             """An export button: shown with its file when there is one, hidden when there is nothing to export."""
@@ -525,10 +501,15 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                       api_visibility="private")
         gr.api(ask_json, api_name="ask_json")
         app.load(corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
+        filled = [*section_pickers, *doc_pickers, date_pick]
+        app.load(pickers, None, filled, api_visibility="private")
+        date_btn.click(set_date, [date_pick, date_value, corpus_q], [docs, pick, status], api_visibility="private")
         ingest_btn.click(upload, [files, corpus_q], [docs, pick, status, files], api_visibility="private").then(
-            corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
+            corpus_view, corpus_q, [docs, pick, count], api_visibility="private").then(
+            pickers, None, filled, api_visibility="private")
         remove_btn.click(remove, [pick, corpus_q], [docs, pick, status], api_visibility="private").then(
-            corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
+            corpus_view, corpus_q, [docs, pick, count], api_visibility="private").then(
+            pickers, None, filled, api_visibility="private")
         corpus_q.change(corpus_view, corpus_q, [docs, pick, count], api_visibility="private")
     return app
 
@@ -536,8 +517,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
 def launch_kwargs(settings: Settings) -> dict[str, Any]:
     """Everything ``launch`` needs: where to listen, login, upload limit, and the page's CSS and JS."""
     return {"server_name": settings.host, "server_port": settings.port, "auth": parse_auth(settings.auth),
-            "max_file_size": int(settings.max_upload_mb * 1024 * 1024), "show_error": False, "css": CSS + _report_css(),
-            "js": SELECT_JS, "footer_links": ["api"]}
+            "max_file_size": int(settings.max_upload_mb * 1024 * 1024), "show_error": False,
+            "css": CSS + _report_css() + SEARCH_CSS, "js": SELECT_JS, "footer_links": ["api"]}
 
 
 def _report_css() -> str:

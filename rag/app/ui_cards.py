@@ -18,6 +18,13 @@ CONTEXT_CHARS = 280  # surrounding text shown on each side of a cited span
 INSTRUCTION_NOTE = "text addressed to an AI assistant: never used as evidence"
 
 
+def static_text(name: str) -> str:
+    """A file of the app's page (its CSS and script) from ``rag/app/static/``, read as package data."""
+    from importlib import resources
+
+    return (resources.files("rag.app") / "static" / name).read_text(encoding="utf-8")
+
+
 def passage_window(text: str, start: int, end: int, context: int = CONTEXT_CHARS) -> tuple[int, int]:
     """Bounds of the text shown around a cited span, widened to whole words."""
     a, b = max(0, start - context), min(len(text), end + context)

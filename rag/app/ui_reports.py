@@ -12,31 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from rag.app.engine import Engine, shown_error
-from rag.app.ui_cards import render_cards, shown_sources
+from rag.app.ui_cards import render_cards, shown_sources, static_text
+from rag.app.viewer import view_url
+from rag.ingest.documents import doc_id_for
 from rag.paths import shown_name
 from rag.reports.markdown import check_markdown
 from rag.reports.report_types import Briefing, CheckReport, Item
 
 _LABELS = {"supported": "✔ supported", "contradicted": "✘ contradicted", "not_found": "? not found"}
 
-CSS = """
-.report h3 { margin: 14px 0 6px; }
-.report ul { margin: 0 0 6px 18px; }
-.report .tl-date { font-weight: 600; white-space: nowrap; }
-.report .tl-phrase { color: #6b7280; font-size: 0.85em; }
-.report .conflicts { display: grid; grid-template-columns: 1fr 1fr; gap: 6px 14px; }
-.report .conflicts .side { border-left: 3px solid #93c5fd; padding: 2px 8px; }
-.report .conflicts .side.denial { border-color: #f59e0b; }
-.report .conflicts .side-head { font-size: 0.8em; color: #6b7280; font-weight: 600; }
-.claim { border: 1px solid #e5e7eb; border-radius: 8px; padding: 6px 10px; margin-bottom: 8px; }
-.claim .label { font-weight: 700; margin-right: 6px; }
-.claim.supported .label { color: #15803d; }
-.claim.contradicted .label { color: #b91c1c; }
-.claim.not_found .label { color: #92400e; }
-.claim blockquote { margin: 4px 0 0 0; padding-left: 8px; border-left: 3px solid #fde68a; font-size: 0.9em; }
-.claim .why, .claim .where { font-size: 0.8em; color: #6b7280; }
-.report-hint { color: #6b7280; font-style: italic; padding: 6px 0; }
-"""
+CSS = static_text("reports.css")
 
 
 def _refs(ns: list[int]) -> str:
@@ -85,8 +70,11 @@ def render_check(r: CheckReport) -> str:
         body = f'<span class="label">{_LABELS[c.label]}</span>{e(c.text)}'
         if c.evidence:
             v = c.evidence
+            url = view_url(doc_id_for(str(Path(v.source).resolve())), v.start, v.end)
             body += (f"<blockquote>{e(v.quote)}</blockquote><div class=\"where\">"
-                     f"<code>{e(shown_name(v.source))}</code> [{v.start}:{v.end}] {e(v.date or 'undated')}</div>")
+                     f"<code>{e(shown_name(v.source))}</code> [{v.start}:{v.end}] {e(v.date or 'undated')} "
+                     f'<a class="open-article" href="{e(url)}" target="_blank" rel="noopener noreferrer" '
+                     f'title="read the whole article at this evidence">open article ↗</a></div>')
         if c.label != "supported" and c.reason:
             body += f'<div class="why">{e(c.reason)}</div>'
         out.append(f'<div class="claim {c.label}">{body}</div>')
@@ -114,14 +102,17 @@ def _write(folder: Path, name: str, text: str) -> str:
     return str(path)
 
 
-def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
-    """The Briefing and Check tabs (called inside the app's ``gr.Tabs``)."""
+def report_tabs(gr: Any, engine: Engine, exports: Path) -> list[Any]:
+    """The Briefing and Check tabs (called inside the app's ``gr.Tabs``); returns their section and document
+    pickers (sections, documents, sections, documents) for the app to fill."""
+    from rag.app.ui_search import filter_controls, read_filters
+
     exports.mkdir(parents=True, exist_ok=True)
 
-    def run(command: Any, text: str) -> Any:
+    def run(command: Any, text: str, filters: list[Any]) -> Any:
         """The report, or one line for the user: their mistake, or an internal error with a hint."""
         try:
-            return command(text)
+            return command(text, None, read_filters(*filters))
         except Exception as e:  # noqa: BLE001 - shown_error tells the user's mistakes from bugs
             raise gr.Error(shown_error(e, engine.settings)) from None
 
@@ -129,11 +120,11 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
         """An export button: shown with its file when there is one, hidden when there is nothing to export."""
         return gr.update(value=path, visible=path is not None)
 
-    def brief(topic: str) -> tuple:
+    def brief(topic: str, *filters: Any) -> tuple:
         if not (topic or "").strip():  # a hint where the briefing goes, not an error
             return (render_hint("Type a topic first: a person, company or event in your articles."),
                     *(exported(None),) * 3)
-        b = run(engine.brief, topic)
+        b = run(engine.brief, topic, list(filters))
         texts = _texts(engine, {c.source for c in b.citations})
         html_out = render_briefing(b, texts, shown_sources(engine, b.citations))
         from rag.reports.docx_export import briefing_docx
@@ -144,11 +135,11 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
                 exported(_write(exports, "briefing.json", json.dumps(b.to_dict(), ensure_ascii=False, indent=1))),
                 exported(str(docx_path)))
 
-    def check(text: str) -> tuple:
+    def check(text: str, *filters: Any) -> tuple:
         if not (text or "").strip():
             return render_hint("Paste a text to check first: each of its sentences is checked as a claim."), \
                 exported(None), exported(None), exported(None)
-        r = run(engine.check, text)
+        r = run(engine.check, text, list(filters))
         from rag.reports.docx_export import check_docx
 
         docx_path = Path(tempfile.mkdtemp(dir=exports)) / "check.docx"
@@ -162,6 +153,7 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
             topic = gr.Textbox(show_label=False, placeholder="A topic: a person, company or event in your articles",
                                scale=5, elem_id="brief-topic", max_lines=1)
             brief_btn = gr.Button("Brief", variant="primary", scale=1, elem_id="brief")
+        brief_filters = filter_controls(gr, "brief")
         with gr.Row():
             # hidden until there is a briefing to export
             brief_md = gr.DownloadButton("Export Markdown", size="sm", elem_id="brief-md", value=None, visible=False)
@@ -170,6 +162,7 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
         brief_out = gr.HTML(elem_id="briefing")
     with gr.Tab("Check", id="check-tab"):
         text = gr.Textbox(label="Text to check (each sentence is a claim)", lines=8, elem_id="check-text")
+        check_filters = filter_controls(gr, "check")
         check_btn = gr.Button("Check", variant="primary", elem_id="check")
         with gr.Row():
             check_md = gr.DownloadButton("Export Markdown", size="sm", elem_id="check-md", value=None, visible=False)
@@ -177,6 +170,9 @@ def report_tabs(gr: Any, engine: Engine, exports: Path) -> None:
             check_docx_btn = gr.DownloadButton("Export Word", size="sm", elem_id="check-docx", value=None,
                                                visible=False)
         check_out = gr.HTML(elem_id="check-result")
-    brief_btn.click(brief, topic, [brief_out, brief_md, brief_json, brief_docx], api_visibility="private")
-    topic.submit(brief, topic, [brief_out, brief_md, brief_json, brief_docx], api_visibility="private")
-    check_btn.click(check, text, [check_out, check_md, check_json, check_docx_btn], api_visibility="private")
+    brief_in = [topic, *brief_filters]
+    brief_btn.click(brief, brief_in, [brief_out, brief_md, brief_json, brief_docx], api_visibility="private")
+    topic.submit(brief, brief_in, [brief_out, brief_md, brief_json, brief_docx], api_visibility="private")
+    check_btn.click(check, [text, *check_filters], [check_out, check_md, check_json, check_docx_btn],
+                    api_visibility="private")
+    return [*brief_filters[:2], *check_filters[:2]]

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rag.ingest.chunk import Passage
@@ -26,7 +27,14 @@ CREATE TABLE IF NOT EXISTS passages(
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sentence_vectors(pid TEXT PRIMARY KEY, version INTEGER NOT NULL, vecs BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS set_dates(path TEXT PRIMARY KEY, date TEXT NOT NULL);
 """
+# A document's date: its own (a date header, a dateline, a page's metadata), else the date a user set for it or a
+# folder above it (``rag date``; kept apart from ingest, so it survives re-ingest), else, only when asked for
+# (RAG_MTIME_DATES), its file's modification time.
+_DATE = "COALESCE(date, date_set{mtime})"
+_DATE_FROM = "CASE WHEN date IS NOT NULL THEN 'text' WHEN date_set IS NOT NULL THEN 'set' {mtime_from}END"
+_DOC_COLUMNS = "doc_id, source, title, {date}, sha, n_passages, author, context, encoding, {date_from}"
 DROP_SENTENCE_VECTORS = "DELETE FROM sentence_vectors WHERE pid IN (SELECT pid FROM passages WHERE doc_id=?)"
 
 
@@ -41,14 +49,17 @@ class DocInfo:
     author: str | None = None
     context: str | None = None  # Document.context
     encoding: str | None = None  # Document.encoding (None: a PDF or Word file, or an index built before it was kept)
+    date_from: str | None = None  # where ``date`` came from: text (the file's own), set (rag date), file (mtime)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 class Catalog:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, mtime_dates: bool = False) -> None:
+        """``mtime_dates``: an undated document with no date set takes its file's modification time."""
         self.path = path
+        self.mtime_dates = mtime_dates
         self._local = threading.local()
         with self._conn() as c:
             c.executescript(SCHEMA)
@@ -58,7 +69,7 @@ class Catalog:
     def _migrate(conn: sqlite3.Connection) -> None:
         """Columns added since an index was built (older indexes open unchanged, the new column empty)."""
         columns = {r[1] for r in conn.execute("PRAGMA table_info(docs)")}
-        for column in ("author", "context", "encoding"):
+        for column in ("author", "context", "encoding", "date_set", "date_mtime"):
             if column not in columns:
                 conn.execute(f"ALTER TABLE docs ADD COLUMN {column} TEXT")
 
@@ -83,10 +94,15 @@ class Catalog:
         row = self._conn().execute("SELECT value FROM meta WHERE key='generation'").fetchone()
         return int(row[0]) if row else 0
 
+    def _date(self) -> str:
+        return _DATE.format(mtime=", date_mtime" if self.mtime_dates else "")
+
+    def _columns(self) -> str:
+        mtime_from = "WHEN date_mtime IS NOT NULL THEN 'file' " if self.mtime_dates else ""
+        return _DOC_COLUMNS.format(date=self._date(), date_from=_DATE_FROM.format(mtime_from=mtime_from))
+
     def docs(self) -> list[DocInfo]:
-        rows = self._conn().execute(
-            "SELECT doc_id, source, title, date, sha, n_passages, author, context, encoding FROM docs ORDER BY source"
-        ).fetchall()
+        rows = self._conn().execute(f"SELECT {self._columns()} FROM docs ORDER BY source").fetchall()
         return [DocInfo(*r) for r in rows]
 
     def shas(self) -> dict[str, tuple[str, str]]:
@@ -95,9 +111,7 @@ class Catalog:
         return {s: (d, h) for s, d, h in rows}
 
     def doc(self, doc_id: str) -> DocInfo | None:
-        row = self._conn().execute(
-            "SELECT doc_id, source, title, date, sha, n_passages, author, context, encoding FROM docs WHERE doc_id=?",
-            (doc_id,)).fetchone()
+        row = self._conn().execute(f"SELECT {self._columns()} FROM docs WHERE doc_id=?", (doc_id,)).fetchone()
         return DocInfo(*row) if row else None
 
     def text(self, doc_id: str) -> str:
@@ -151,12 +165,12 @@ class Catalog:
 
     def doc_ids_matching(self, since: str | None, until: str | None, source: str | None) -> set[str]:
         """Documents inside the date range (undated ones are excluded once a range is set) and source filter."""
-        q, args = "SELECT doc_id, source FROM docs WHERE 1=1", []
+        q, args, d = "SELECT doc_id, source FROM docs WHERE 1=1", [], self._date()
         if since:
-            q += " AND date >= ?"
+            q += f" AND {d} >= ?"
             args.append(since)
         if until:
-            q += " AND date <= ?"
+            q += f" AND {d} <= ?"
             args.append(until)
         rows = self._conn().execute(q, args).fetchall()
         if source:
@@ -168,7 +182,7 @@ class Catalog:
     def outside_dates(self, since: str | None, until: str | None, source: str | None) -> tuple[int, int]:
         """(undated, dated outside the range): the documents a date range leaves out (of those the source
         filter keeps), so that an answer can say why it found nothing."""
-        rows = self._conn().execute("SELECT source, date FROM docs").fetchall()
+        rows = self._conn().execute(f"SELECT source, {self._date()} FROM docs").fetchall()
         if source:
             from rag.paths import source_matches
 
@@ -219,13 +233,37 @@ class Catalog:
                 conn.execute("DELETE FROM docs WHERE doc_id=?", (doc.doc_id,))
                 conn.execute(
                     "INSERT INTO docs(doc_id, source, title, date, sha, body_start, text, n_passages, ingested_at,"
-                    " author, context, encoding) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " author, context, encoding, date_set, date_mtime) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (doc.doc_id, doc.source, doc.title, doc.date, doc.sha, doc.body_start, doc.text,
-                     len(passages), time.time(), doc.author, doc.context, doc.encoding))
+                     len(passages), time.time(), doc.author, doc.context, doc.encoding,
+                     set_date_for(doc.source, self._set_dates(conn)), _mtime_date(doc.source)))
                 conn.executemany(
                     "INSERT INTO passages VALUES(?,?,?,?,?,?)",
                     [(p.pid, p.doc_id, p.ord, p.start, p.end, p.text) for p in passages])
             self._bump(conn)
+
+    def _set_dates(self, conn: sqlite3.Connection) -> dict[str, str]:
+        return dict(conn.execute("SELECT path, date FROM set_dates").fetchall())
+
+    def set_dates(self) -> dict[str, str]:
+        """path (a folder or a file, absolute) -> the date a user set for it."""
+        return self._set_dates(self._conn())
+
+    def set_date(self, path: str, value: str | None) -> list[str]:
+        """Set (``value`` YYYY-MM-DD) or clear (None) the date of a folder or file; returns the documents under
+        it (ids) that have no date of their own, which now take it (or, cleared, lose it)."""
+        conn = self._conn()
+        with conn:
+            if value is None:
+                conn.execute("DELETE FROM set_dates WHERE path=?", (path,))
+            else:
+                conn.execute("INSERT INTO set_dates VALUES(?, ?) ON CONFLICT(path) DO UPDATE SET date=excluded.date",
+                             (path, value))
+            given = self._set_dates(conn)
+            rows = conn.execute("SELECT doc_id, source, date FROM docs").fetchall()
+            conn.executemany("UPDATE docs SET date_set=? WHERE doc_id=?",
+                             [(set_date_for(source, given), doc_id) for doc_id, source, _ in rows])
+        return [doc_id for doc_id, source, own in rows if own is None and _under(source, path)]
 
     def remove(self, doc_ids: list[str]) -> None:
         conn = self._conn()
@@ -241,3 +279,20 @@ class Catalog:
         conn.execute(
             "INSERT INTO meta VALUES('generation', '1') ON CONFLICT(key) DO UPDATE "
             "SET value = CAST(value AS INTEGER) + 1")
+
+
+def _under(source: str, path: str) -> bool:
+    return source == path or source.startswith(path.rstrip("/") + "/")
+
+
+def set_date_for(source: str, given: dict[str, str]) -> str | None:
+    """The date set for ``source`` or the nearest folder above it."""
+    best = max((p for p in given if _under(source, p)), key=len, default=None)
+    return given[best] if best is not None else None
+
+
+def _mtime_date(source: str) -> str | None:
+    try:
+        return datetime.fromtimestamp(Path(source).stat().st_mtime, tz=UTC).date().isoformat()
+    except (OSError, ValueError, OverflowError):
+        return None

@@ -111,7 +111,7 @@ class Index:
 
     def _open_catalog(self, path: Path) -> Catalog:
         try:
-            catalog = Catalog(path)
+            catalog = Catalog(path, self.settings.mtime_dates)
             catalog.count()
             catalog.generation()
             return catalog
