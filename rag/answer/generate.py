@@ -11,12 +11,13 @@ from rag.answer import markers
 from rag.answer.chat import History, rewrite
 from rag.answer.components import Components
 from rag.answer.extractive import extractive_answer
-from rag.answer.llm import NOT_CONFIGURED, ChatModel, LLMError, check_mode
+from rag.answer.llm import NOT_CONFIGURED, ChatModel, LLMError
 from rag.answer.prompting import answer_messages
 from rag.answer.questions import check_question
 from rag.answer.results import REFUSAL, Answer, AnswerSentence, Citation, Event, LLMInfo
 from rag.answer.retrieve import Filters, Hit
 from rag.answer.verify import Verdict
+from rag.options import uses_model
 
 NONE_SUPPORTED = "no sentence of the model's answer was supported by the passages it cites"
 
@@ -29,10 +30,9 @@ _REFUSAL = re.compile(
 
 def answer_stream(c: Components, question: str, k: int | None, filters: Filters | None, mode: str,
                   history: History | None, strict: bool) -> Iterator[Event]:
-    check_mode(mode)
+    use_llm = uses_model(mode, c.settings.llm_configured)
     question = check_question(question)
     s = c.settings
-    use_llm = mode == "llm" or (mode == "auto" and s.llm_configured)
     model = ChatModel(s) if use_llm and s.llm_configured else None
     t0 = time.perf_counter()
     standalone, error = rewrite(question, history or [], model) if history else (question, None)

@@ -5,20 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from rag.ingest.embed import Embedder
+from rag.options import Filters
 from rag.paths import display_path
 from rag.settings import Settings
 from rag.store.index import Index
-
-
-@dataclass(frozen=True)
-class Filters:
-    since: str | None = None  # YYYY-MM-DD, inclusive
-    until: str | None = None
-    source: str | None = None  # glob or substring of the path
-
-    @property
-    def active(self) -> bool:
-        return bool(self.since or self.until or self.source)
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,10 @@ from starlette.exceptions import HTTPException
 
 from rag.app.engine import Engine
 from rag.errors import BadInput, Busy, NotFound, RagError, StoreError, error_line
+from rag.options import Mode, parse_filters
 from rag.reports.grounding import MAX_TEXT_CHARS
-from rag.settings import Settings
+from rag.settings import Settings, limits
 
-Mode = Literal["auto", "extractive", "llm"]
 CookieUser = Callable[[Request], str | None]
 
 
@@ -38,7 +38,8 @@ class ApiError(Exception):
 
 
 class Filtered(BaseModel):
-    k: int | None = Field(None, ge=1, le=200, description="passages to retrieve (default RAG_K)")
+    k: int | None = Field(None, ge=limits("k")[0], le=limits("k")[1],
+                          description="passages to retrieve (default RAG_K)")
     since: str | None = Field(None, description="only articles published on or after YYYY-MM-DD")
     until: str | None = Field(None, description="only articles published on or before YYYY-MM-DD")
     source: str | None = Field(None, description="only articles whose path contains this text or matches this glob")
@@ -272,20 +273,7 @@ def is_browser(request: Request) -> bool:
 
 
 def _filters(body: Filtered) -> Any:
-    from datetime import date
-
-    from rag.answer.retrieve import Filters
-
-    for name, value in (("since", body.since), ("until", body.until)):
-        try:
-            if value is not None and len(value) == 10:
-                date.fromisoformat(value)
-                continue
-        except ValueError:
-            pass
-        if value is not None:
-            raise ApiError(400, f"invalid {name} date {value!r}: use YYYY-MM-DD")
-    return Filters(body.since, body.until, (body.source or "").strip() or None)
+    return parse_filters(body.since, body.until, body.source)  # a bad date: BadInput, 400
 
 
 def _catalog_docs(engine: Engine) -> list:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
-from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
 from rag.errors import BadInput, NotFound
+from rag.options import MODES, check_date
+from rag.settings import flag_help, limits
 
 
 class _Parser(argparse.ArgumentParser):
@@ -20,48 +20,51 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"rag: error: {message} (see `{self.prog} --help`)\n")
 
 
-def _date(value: str) -> str:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise argparse.ArgumentTypeError(f"invalid date {value!r}: use YYYY-MM-DD")
+def _date(value: str) -> str | None:
     try:
-        date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid date {value!r}: no such day") from None
-    return value
+        return check_date(value)
+    except BadInput as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if not 1 <= n <= 200:
-        raise argparse.ArgumentTypeError(f"{n} is out of range (1 to 200)")
-    return n
+def _whole(field: str):  # noqa: ANN202
+    """An argparse type: a whole number within the setting ``field``'s limits (rag/settings.py)."""
+    lo, hi = limits(field)
+
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        if (lo is not None and n < lo) or (hi is not None and n > hi):
+            raise argparse.ArgumentTypeError(f"{n} is out of range ({lo} to {hi})")
+        return n
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="rag", description="citable: answers about your articles, every sentence cited.")
-    p.add_argument("--index", metavar="DIR", help="index folder (env RAG_INDEX_DIR, default index/)")
+    p.add_argument("--index", metavar="DIR", help=flag_help("index_dir"))
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     ing = sub.add_parser("ingest", help="add .txt/.md/.html/.pdf/.docx files or folders to the index (default seeds/)")
     ing.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")])
     ing.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
-    ing.add_argument("--chunk-tokens", type=_positive, help="passage size in word pieces (default 160)")
+    ing.add_argument("--chunk-tokens", type=_whole("chunk_tokens"), help=flag_help("chunk_tokens"))
     ing.add_argument("--json", action="store_true", help="print the report as JSON")
     ing.add_argument("--follow-links", action="store_true",
                      help="also read links inside a folder that point outside it (skipped by default)")
 
     def filters(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--k", type=_positive, help="passages to retrieve (env RAG_K, default 8)")
+        sp.add_argument("--k", type=_whole("k"), help=flag_help("k"))
         sp.add_argument("--since", type=_date, help="only articles published on or after YYYY-MM-DD")
         sp.add_argument("--until", type=_date, help="only articles published on or before YYYY-MM-DD")
         sp.add_argument("--source", help="only articles whose path contains this text (or matches this glob)")
         sp.add_argument("--json", action="store_true", help="print JSON")
 
     def answering(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--mode", choices=["auto", "extractive", "llm"], default="auto",
+        sp.add_argument("--mode", choices=MODES, default="auto",
                         help="llm: a generated, verified answer; auto: llm when RAG_LLM_BASE_URL/OPENAI_API_KEY is set")
         sp.add_argument("--strict", action="store_true", help="drop generated sentences their citations do not support")
 
@@ -73,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question with cited sentences")
     ask.add_argument("question", nargs="?")
     ask.add_argument("--batch", metavar="FILE", help="one question per line ('-' for stdin); JSON lines out")
-    ask.add_argument("--threshold", type=float, help="refusal threshold (env RAG_ANSWER_THRESHOLD)")
+    ask.add_argument("--threshold", type=float, help=flag_help("answer_threshold"))
     answering(ask)
     filters(ask)
 
@@ -83,9 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="score answers on a JSON Lines question set")
     ev.add_argument("file", type=Path)
-    ev.add_argument("--k", type=_positive)
+    ev.add_argument("--k", type=_whole("k"), help=flag_help("k"))
     ev.add_argument("--json", action="store_true")
-    ev.add_argument("--mode", choices=["auto", "extractive", "llm"], default="auto",
+    ev.add_argument("--mode", choices=MODES, default="auto",
                     help="answer extractively, with the model, or auto (the model when configured)")
     ev.add_argument("--compare-baseline", action="store_true",
                     help="also measure the LlamaIndex starter pipeline (rag/evaluation/baseline.py) on the same "
@@ -102,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     br.add_argument("topic")
     br.add_argument("--out", metavar="FILE", type=Path,
                     help="also write the briefing to this file: Word when it ends in .docx, else Markdown")
-    br.add_argument("--mode", choices=["auto", "extractive", "llm"], default="auto",
+    br.add_argument("--mode", choices=MODES, default="auto",
                     help="llm: the summary written by the model, every sentence verified; auto: llm when configured")
     filters(br)
 
@@ -121,8 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true", help="print JSON: variable -> {value, source, description}")
 
     sv = sub.add_parser("serve", help="start the web app (env RAG_HOST, RAG_PORT)")
-    sv.add_argument("--host")
-    sv.add_argument("--port", type=int)
+    sv.add_argument("--host", help=flag_help("host"))
+    sv.add_argument("--port", type=int, help=flag_help("port"))
     return p
 
 
@@ -215,13 +218,13 @@ def _ingest(engine, args) -> int:  # noqa: ANN001
 
 
 def _filters(args):  # noqa: ANN001, ANN202
-    from rag.answer.retrieve import Filters
+    from rag.options import Filters
 
     return Filters(args.since, args.until, args.source)
 
 
 def _search(engine, args) -> int:  # noqa: ANN001
-    from rag.paths import shown_name
+    from rag.paths import shown_path
 
     hits = engine.search(args.query, args.k, _filters(args), args.method)
     warnings = engine.warnings() if args.method != "bm25" else []
@@ -232,8 +235,7 @@ def _search(engine, args) -> int:  # noqa: ANN001
                          ensure_ascii=False))
         return 0
     for i, h in enumerate(hits, 1):
-        d = h.to_dict()
-        print(f"{i:>2}. {h.score:.4f}  {shown_name(d['source'])} [{h.start}:{h.end}]  {h.title or ''} {h.date or ''}")
+        print(f"{i:>2}. {h.score:.4f}  {shown_path(h.source)} [{h.start}:{h.end}]  {h.title or ''} {h.date or ''}")
         print(f"    {' '.join(h.text.split())[:300]}")
     if not hits:
         print("no passages found")
@@ -319,7 +321,7 @@ def confidence_line(ans) -> str:  # noqa: ANN001
 
 
 def _print_answer(ans) -> None:  # noqa: ANN001
-    from rag.paths import shown_name
+    from rag.paths import shown_path
 
     if ans.mode == "llm" and ans.sentences:
         for s in ans.sentences:
@@ -342,7 +344,7 @@ def _print_answer(ans) -> None:  # noqa: ANN001
     if ans.citations:
         print("\nSources:")
     for c in ans.citations:
-        print(f"[{c.n}] {c.title or '(untitled)'} | {c.date or 'undated'} | {shown_name(c.source)} {c.location}")
+        print(f"[{c.n}] {c.title or '(untitled)'} | {c.date or 'undated'} | {shown_path(c.source)} {c.location}")
         print(f"    \u201c{c.quote}\u201d")
 
 

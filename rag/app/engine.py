@@ -13,7 +13,6 @@ from rag.answer.chat import History
 from rag.answer.components import Components
 from rag.answer.generate import answer_stream
 from rag.answer.judge import Judge, load_judge
-from rag.answer.llm import check_mode
 from rag.answer.questions import check_question
 from rag.answer.results import Answer, Event
 from rag.answer.retrieve import Filters, Hit, Retriever
@@ -21,6 +20,7 @@ from rag.errors import Busy, NotFound, error_line, is_users
 from rag.ingest.documents import doc_id_for
 from rag.ingest.embed import Embedder, get_embedder
 from rag.ingest.readers import document_view
+from rag.options import check_mode
 from rag.paths import display_path, source_matches
 from rag.reports.brief import build_briefing
 from rag.reports.grounding import check_text, claims_in

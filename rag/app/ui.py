@@ -13,22 +13,20 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from rag import options
 from rag.answer.results import Answer
-from rag.answer.retrieve import Filters
 from rag.app.engine import Engine, shown_error
 from rag.app.ui_cards import render_cards, shown_sources
 from rag.app.uploads import UPLOAD_TYPES, check_uploads, ingest_uploads
-from rag.errors import BadInput
-from rag.paths import corpus_names, shown_name
+from rag.paths import corpus_names, shown_path
 from rag.reports.markdown import md_text
 from rag.settings import Settings, parse_auth
 
 MARKER = re.compile(r"\s*\[(\d+)\]")
-MODES = ("auto", "extractive", "llm")
 
 
 @dataclass
@@ -187,7 +185,7 @@ def conversation_markdown(turns: list[Turn], when: datetime | None = None) -> st
         for c in ans.citations:
             title = md_text(c.title or "(untitled)")
             out.append(f"[^{i}-{c.n}]: “{md_text(c.quote)}” — {title}, {c.date or 'undated'}, "
-                       f"`{shown_name(c.source)}` {html.escape(c.location)}")
+                       f"`{shown_path(c.source)}` {html.escape(c.location)}")
         out.append("")
     return "\n".join(out)
 
@@ -214,20 +212,9 @@ def write_export(turns: list[Turn], folder: Path) -> str | None:
 
 
 # -- inputs ------------------------------------------------------------------------------------------------
-def parse_filters(since: str | None, until: str | None, source: str | None) -> Filters:
-    """Filters from the controls; a bad date is a BadInput with one clear line."""
-    values = []
-    for name, v in (("from", since), ("to", until)):
-        v = (v or "").strip()
-        if v:
-            try:
-                date.fromisoformat(v)
-            except ValueError:
-                raise BadInput(f"invalid '{name}' date {v!r}: use YYYY-MM-DD") from None
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
-                raise BadInput(f"invalid '{name}' date {v!r}: use YYYY-MM-DD")
-        values.append(v or None)
-    return Filters(values[0], values[1], (source or "").strip() or None)
+def parse_filters(since: str | None, until: str | None, source: str | None) -> options.Filters:
+    """Filters from the controls (rag/options.py); a bad date is a BadInput naming the control."""
+    return options.parse_filters(since, until, source, names=("'from'", "'to'"))
 
 
 def mode_choices(settings: Settings) -> list[tuple[str, str]]:

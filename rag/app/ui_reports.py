@@ -13,7 +13,7 @@ from typing import Any
 
 from rag.app.engine import Engine, shown_error
 from rag.app.ui_cards import render_cards, shown_sources
-from rag.paths import shown_name
+from rag.paths import shown_path
 from rag.reports.markdown import check_markdown
 from rag.reports.report_types import Briefing, CheckReport, Item
 
@@ -86,7 +86,7 @@ def render_check(r: CheckReport) -> str:
         if c.evidence:
             v = c.evidence
             body += (f"<blockquote>{e(v.quote)}</blockquote><div class=\"where\">"
-                     f"<code>{e(shown_name(v.source))}</code> [{v.start}:{v.end}] {e(v.date or 'undated')}</div>")
+                     f"<code>{e(shown_path(v.source))}</code> [{v.start}:{v.end}] {e(v.date or 'undated')}</div>")
         if c.label != "supported" and c.reason:
             body += f'<div class="why">{e(c.reason)}</div>'
         out.append(f'<div class="claim {c.label}">{body}</div>')

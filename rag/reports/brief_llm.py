@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 from rag.answer import markers
 from rag.answer.components import Components
-from rag.answer.llm import NOT_CONFIGURED, ChatModel, LLMError, check_mode
+from rag.answer.llm import NOT_CONFIGURED, ChatModel, LLMError
 from rag.answer.prompting import fill, load_prompt, passages_block
 from rag.answer.results import LLMInfo
 from rag.answer.retrieve import Hit
+from rag.options import uses_model
 from rag.reports.report_types import Item
 
 MAX_PASSAGES = 6
@@ -20,9 +21,8 @@ MIN_SENTENCES = 2  # fewer supported sentences than this: the extractive summary
 def llm_summary(c: Components, topic: str, hits: list[Hit], mode: str,
                 cite: Callable[[Hit, int, int], int]) -> tuple[list[Item] | None, LLMInfo]:
     """Summary items written by the model, or None (and why) when the extractive summary should stay."""
-    check_mode(mode)
     s = c.settings
-    if mode == "extractive" or (mode == "auto" and not s.llm_configured):
+    if not uses_model(mode, s.llm_configured):
         return None, LLMInfo(s.llm_model, False, None)
     if not s.llm_configured:
         return None, LLMInfo(s.llm_model, False, NOT_CONFIGURED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from rag.paths import shown_name
+from rag.paths import shown_path
 from rag.reports.report_types import Briefing, CheckReport, Item
 
 _LABEL = {"supported": "✅ supported", "contradicted": "❌ contradicted", "not_found": "❔ not found"}
@@ -55,7 +55,7 @@ def briefing_markdown(b: Briefing) -> str:
     out += ["## Sources", ""]
     for c in b.citations:
         out.append(f"[{c.n}] “{md_text(c.quote)}” — {md_text(c.title or '(untitled)')}, {c.date or 'undated'}, "
-                   f"`{shown_name(c.source)}` {c.location}")
+                   f"`{shown_path(c.source)}` {c.location}")
     return "\n".join(out) + "\n"
 
 
@@ -65,7 +65,7 @@ def check_markdown(r: CheckReport) -> str:
         out.append(f"{i}. {_LABEL[c.label]}: {md_text(c.text)}")
         if c.evidence:
             e = c.evidence
-            out.append(f"   > “{md_text(e.quote)}” — `{shown_name(e.source)}` [{e.start}:{e.end}]")
+            out.append(f"   > “{md_text(e.quote)}” — `{shown_path(e.source)}` [{e.start}:{e.end}]")
         if c.label != "supported" and c.reason:
             out.append(f"   *{md_text(c.reason)}*")
     return "\n".join(out) + "\n"
