@@ -17,7 +17,7 @@ from importlib import resources
 
 from rag.answer.injection import instruction_spans
 from rag.answer.verify import Evidence
-from rag.errors import RagError
+from rag.errors import InternalError
 
 __all__ = ["REMOVED", "instruction_spans", "load_prompt", "fill", "shown_text", "passages_block",
            "answer_messages", "rewrite_messages"]
@@ -29,7 +29,7 @@ PLACEHOLDERS = {"answer": {"passages", "question"}, "brief": {"passages", "topic
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-class PromptError(RagError):
+class PromptError(InternalError):
     """A prompt file that is missing, or whose sections or placeholders are not what its caller fills."""
 
     hint = "restore it from the project's prompts/ folder"

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from rag.app.engine import Engine
-from rag.errors import BadInput, Busy, NotFound, RagError, StoreError, error_line
+from rag.errors import BadInput, Busy, InternalError, NotFound, RagError, StoreError, error_line
 from rag.options import Mode, parse_filters
 from rag.reports.grounding import MAX_TEXT_CHARS
 from rag.settings import Settings, limits
@@ -82,7 +82,7 @@ def build_api(engine: Engine, settings: Settings, cookie_user: CookieUser | None
                   dependencies=[login])
     _errors(api)
     _docs(api)
-    uploads = settings.index_dir / "uploads"
+    uploads = engine.uploads
 
     @api.post("/ask", summary="Answer a question; every sentence cited")
     def ask(body: AskBody) -> dict:
@@ -238,10 +238,6 @@ def _errors(api: FastAPI) -> None:
     def _http(_: Request, e: HTTPException) -> JSONResponse:
         return reply(e.status_code, str(e.detail))
 
-    @api.exception_handler(LookupError)
-    def _missing(_: Request, e: LookupError) -> JSONResponse:
-        return reply(404, str(e))
-
     @api.exception_handler(NotFound)
     def _not_found(_: Request, e: NotFound) -> JSONResponse:
         return reply(404, error_line(e))
@@ -257,6 +253,10 @@ def _errors(api: FastAPI) -> None:
     @api.exception_handler(Busy)
     def _busy(_: Request, e: Busy) -> JSONResponse:
         return reply(503, error_line(e))
+
+    @api.exception_handler(InternalError)
+    def _ours(_: Request, e: InternalError) -> JSONResponse:  # ours, though we can say what
+        return reply(500, error_line(e))
 
     @api.exception_handler(RagError)
     def _bad(_: Request, e: RagError) -> JSONResponse:  # the caller's mistake
@@ -288,13 +288,13 @@ def _catalog_docs(engine: Engine) -> list:
 def _ingest_uploads(engine: Engine, settings: Settings, files: list[UploadFile], folder: Path) -> dict:
     """Uploads are checked like the app's (type, size), stored under INDEX/uploads/ and ingested; when none of
     them could be ingested, the reply is a 422 with each file's reason."""
-    from rag.app.uploads import check_uploads, ingest_uploads
+    from rag.app.uploads import TooLarge, check_uploads, ingest_uploads
 
     with tempfile.TemporaryDirectory() as tmp:
         paths = [_received(f, Path(tmp), settings.max_upload_mb) for f in files]
         ok, errors = check_uploads(paths, settings.max_upload_mb)
         if not ok:
-            raise ApiError(413 if any("limit" in e for e in errors) else 415, "; ".join(errors))
+            raise ApiError(413 if any(isinstance(e, TooLarge) for e in errors) else 415, "; ".join(errors))
         report = ingest_uploads(engine, ok, folder)
     if report.warnings and not (report.added or report.updated or report.unchanged):
         raise ApiError(422, "; ".join(report.warnings + errors))

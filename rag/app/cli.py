@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import NoReturn
 
-from rag.errors import BadInput, NotFound
+from rag.errors import BadInput
 from rag.options import MODES, check_date
 from rag.settings import flag_help, limits
 
@@ -378,51 +377,28 @@ def _chat(engine, args) -> int:  # noqa: ANN001
 
 
 def _eval(engine, args) -> int:  # noqa: ANN001
-    from rag.evaluation.evaluate import evaluate, format_report, is_claim_set, load_questions
+    from rag.evaluation.baseline import over_index
+    from rag.evaluation.evaluate import (
+        evaluate,
+        format_claim_report,
+        format_report,
+        is_claim_set,
+        load_questions,
+        run_claim_set,
+    )
 
     if is_claim_set(args.file):
-        return _eval_claims(engine, args)
-    baseline = _baseline_retriever(engine) if args.compare_baseline else None
+        claims = run_claim_set(engine, args.file, _say)
+        print(json.dumps(claims.to_dict(), ensure_ascii=False) if args.json else format_claim_report(claims))
+        return 0
+    baseline = over_index(engine, _say) if args.compare_baseline else None
     report = evaluate(engine, load_questions(args.file), args.k, baseline=baseline, mode=args.mode)
     print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_report(report))
     return 0
 
 
-def _eval_claims(engine, args) -> int:  # noqa: ANN001
-    """A claim set brings its own articles: they are ingested once into a private index beside the cache."""
-    import hashlib
-
-    from rag.app.engine import Engine
-    from rag.evaluation.evaluate import evaluate_claims, format_claim_report, load_claim_set
-    from rag.ingest.embed import default_cache_dir
-
-    digest = hashlib.sha256(args.file.read_bytes()).hexdigest()[:12]
-    home = (engine.settings.cache_dir or default_cache_dir()) / "claimsets" / f"{args.file.stem}-{digest}"
-    claims = load_claim_set(args.file, home / "articles")
-    private = Engine(engine.settings.with_overrides(index_dir=home / "index"))
-    if not (home / "index" / "catalog.sqlite").is_file():
-        print(f"rag: ingesting the claim set's {len(list((home / 'articles').iterdir()))} articles into {home}",
-              file=sys.stderr)
-    private.ingest([home / "articles"])
-    report = evaluate_claims(private, claims)
-    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_claim_report(report))
-    return 0
-
-
-def _baseline_retriever(engine):  # noqa: ANN001, ANN202
-    """The baseline over the same files, built once into INDEX/baseline/ (rag/evaluation/baseline.py)."""
-    from rag.evaluation import baseline
-
-    target = engine.settings.index_dir / "baseline"
-    if not baseline.exists(target):
-        sources = [d.source for d in engine.index().catalog.docs()]
-        if not sources:
-            raise BadInput("the index is empty: nothing to build a baseline from")
-        root = Path(os.path.commonpath(sources))
-        root = root if root.is_dir() else root.parent
-        print(f"building the baseline over {root} into {target}/ ...", file=sys.stderr)
-        baseline.build(root, target, engine.embedder)
-    return baseline.retriever(target, engine.embedder)
+def _say(line: str) -> None:
+    print(f"rag: {line}", file=sys.stderr)
 
 
 def _docs(engine, args) -> int:  # noqa: ANN001
@@ -490,12 +466,14 @@ def _read_text(name: str) -> str:
         if not path.is_file():
             raise BadInput(f"{name} is not a regular file")
         data = path.read_bytes()
-    from rag.ingest.documents import BadFile, decode_text
+    from rag.ingest.documents import BadFile, NotText, decode_text
 
     try:
         text = decode_text(data)[0]  # UTF-8, else the encoding detected, as articles are read
+    except NotText:
+        raise BadInput(f"{name} is a binary file, not text") from None
     except BadFile as e:
-        raise BadInput(f"{name} is {'a binary file, not text' if 'binary' in str(e) else str(e)}") from None
+        raise BadInput(f"{name} is {e}") from None
     if not text.strip():
         raise BadInput(f"{name} is empty: nothing to check")
     return text
@@ -514,14 +492,8 @@ def _doctor(engine, args) -> int:  # noqa: ANN001
 
 
 def _remove(engine, args) -> int:  # noqa: ANN001
-    from rag.paths import source_matches
-
-    index = engine.index()
-    gone = [d for d in index.catalog.docs() if source_matches(d.source, args.pattern)]
-    if not gone:
-        raise NotFound(f"no ingested document matches {args.pattern!r}")
-    engine.remove([d.doc_id for d in gone])
-    print(f"removed {len(gone)} documents")
+    n, deleted = engine.remove_matching(args.pattern)
+    print(f"removed {n} documents" + (f" (and {len(deleted)} uploaded files)" if deleted else ""))
     return 0
 
 

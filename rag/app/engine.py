@@ -107,8 +107,30 @@ class Engine:
             return ingest(paths, self.settings, self.embedder, prune=prune, progress=progress,
                           index=self.index(create=True), follow_links=follow_links)
 
-    def remove(self, doc_ids: list[str]) -> None:
-        remove_documents(self.index(), doc_ids)
+    @property
+    def uploads(self) -> Path:
+        """Where the app and its API keep uploaded files (INDEX/uploads/)."""
+        return self.settings.index_dir / "uploads"
+
+    def remove(self, doc_ids: list[str]) -> list[str]:
+        """Removes these documents from the index, and the files the app stored for them when they were uploaded
+        (never a corpus file); the paths of the files deleted."""
+        index = self.index()
+        docs = [d for d in (index.catalog.doc(i) for i in doc_ids) if d is not None]
+        remove_documents(index, doc_ids)
+        return [d.source for d in docs if delete_upload(Path(d.source), self.uploads)]
+
+    def remove_matching(self, pattern: str) -> tuple[int, list[str]]:
+        """Removes every document whose path matches ``pattern`` (a substring or a glob, as ``rag docs`` shows
+        it): how many, and the uploaded files deleted with them. None matching is a NotFound."""
+        gone = [d.doc_id for d in self.index().catalog.docs() if source_matches(d.source, pattern)]
+        if not gone:
+            raise NotFound(f"no ingested document matches {pattern!r}")
+        return len(gone), self.remove(gone)
+
+    def with_index(self, index_dir: Path) -> Engine:
+        """An engine with these settings over another index (a claim set's private one), the model shared."""
+        return Engine(self.settings.with_overrides(index_dir=index_dir), self._judge, self.embedder)
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                method: str = "hybrid") -> list[Hit]:
@@ -197,6 +219,16 @@ class Engine:
                 raise NotFound(f"{source!r} matches {len(found)} documents ({names}): be more specific")
             info = found[0]
         return document_view(info, catalog.text(info.doc_id), display_path(info.source))
+
+
+def delete_upload(source: Path, uploads: Path) -> bool:
+    """Deletes a removed article's file when the app stored it (under ``uploads``), never a corpus file."""
+    try:
+        source.resolve().relative_to(uploads.resolve())
+    except ValueError:
+        return False
+    source.unlink(missing_ok=True)
+    return True
 
 
 def shown_error(e: BaseException, settings: Settings) -> str:

@@ -51,7 +51,7 @@ def shown_sources(engine: Any, citations: list[Citation]) -> dict[str, str]:
         every = [d.source for d in engine.index().catalog.docs()]
     except Exception:  # noqa: BLE001 - no index: the paths as given
         every = []
-    return corpus_names(sorted({c.source for c in citations}), every, engine.settings.index_dir / "uploads")
+    return corpus_names(sorted({c.source for c in citations}), every, engine.uploads)
 
 
 def render_card(c: Citation, text: str | None, turn: int) -> str:

@@ -7,8 +7,10 @@ source (for several sources: into every one); a negative question is correct whe
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,6 +18,7 @@ from typing import Any, Protocol
 from rag.answer.results import Answer
 from rag.errors import BadInput
 from rag.evaluation.retrieval_eval import KS, RankedSources, retrieval_metrics
+from rag.ingest.embed import default_cache_dir
 from rag.text import normalize
 
 
@@ -229,6 +232,19 @@ class ClaimReport:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def run_claim_set(engine: Any, path: Path, say: Callable[[str], None]) -> ClaimReport:
+    """``rag eval`` of a claim set: it brings its own articles, ingested once into a private index beside the
+    cache (``engine.with_index``); ``say`` tells the user when that first ingest starts."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    home = (engine.settings.cache_dir or default_cache_dir()) / "claimsets" / f"{path.stem}-{digest}"
+    claims = load_claim_set(path, home / "articles")
+    private = engine.with_index(home / "index")
+    if not (home / "index" / "catalog.sqlite").is_file():
+        say(f"ingesting the claim set's {len(list((home / 'articles').iterdir()))} articles into {home}")
+    private.ingest([home / "articles"])
+    return evaluate_claims(private, claims)
 
 
 def evaluate_claims(engine: Answerer, claims: list[dict]) -> ClaimReport:

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Protocol
 
-from rag.answer.results import Citation, LLMInfo
+from rag.answer.results import Answer, Citation, LLMInfo
 
 LABELS = ("supported", "contradicted", "not_found")
+
+
+class Turn(Protocol):
+    """One turn of a conversation as its exports read it (the app's ``rag.app.ui.Turn``)."""
+
+    question: str
+    answer: Answer | None  # None when the question failed
+    error: str | None  # then, the error line shown
 
 
 @dataclass(frozen=True)
