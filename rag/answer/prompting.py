@@ -1,7 +1,7 @@
 """Prompts (``prompts/*.txt``, loaded by name) and how passages are put in them: delimited, numbered data.
 
-The templates live in the project's ``prompts/`` folder; the package reaches them as package data through the
-symlink ``rag/prompts -> ../prompts`` (a wheel holds the files themselves), read with ``importlib.resources``.
+The templates are package data in ``rag/prompts/`` (the project's ``prompts/`` is a link to that folder, so
+they are edited where the layout puts them and a wheel holds the files), read with ``importlib.resources``.
 Each is checked when loaded: its sections, and exactly the placeholders its caller fills.
 
 Article text is untrusted. It goes into the prompt only inside ``<passage>`` tags that it cannot close, and

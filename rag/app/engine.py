@@ -241,7 +241,8 @@ def shown_error(e: BaseException, settings: Settings) -> str:
 
 
 class Conversation:
-    """A chat: each question is asked with the turns before it; the UI and `rag chat` both use this."""
+    """A chat: each question is asked with the turns before it (`rag chat`; the app keeps its turns itself and
+    passes them to ``Engine.ask_stream`` as the history)."""
 
     def __init__(self, engine: Engine, mode: str = "auto", strict: bool = False, k: int | None = None,
                  filters: Filters | None = None) -> None:

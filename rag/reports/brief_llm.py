@@ -43,7 +43,7 @@ def llm_summary(c: Components, topic: str, hits: list[Hit], mode: str,
     parsed = markers.parse(text, len(evidence))
     verdicts = c.verifier().check_many(
         [(x.text, [evidence[n - 1] for n in x.markers], x.invalid) for x in parsed])
-    items = [Item(x.text, list(dict.fromkeys(cite(hits[sp.n - 1], sp.start, sp.end) for sp in v.spans)), True, [])
+    items = [Item(x.text, list(dict.fromkeys(cite(hits[sp.n - 1], sp.start, sp.end) for sp in v.spans)))
              for x, v in zip(parsed, verdicts, strict=True) if v.supported and v.spans]
     if len(items) < MIN_SENTENCES:
         reason = (f"only {len(items)} of the model's {len(parsed)} summary sentences were supported by the "

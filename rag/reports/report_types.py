@@ -20,12 +20,11 @@ class Turn(Protocol):
 
 @dataclass(frozen=True)
 class Item:
-    """One cited sentence of a section (summary bullet, fact, one side of a conflict, an open question)."""
+    """One cited sentence of a section (summary bullet, fact, one side of a conflict, an open question). Every
+    item shown was verified against its citations: the ones that fail are dropped (rag/reports/brief/)."""
 
     text: str
     citations: list[int]
-    supported: bool = True  # verified against its citations (rag/answer/verify.py)
-    problems: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -39,7 +38,6 @@ class TimelineItem:
     reason: str | None  # why ``date`` is None, or how it was resolved from a relative phrase
     text: str  # the event: the source sentence
     citations: list[int]
-    supported: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -58,7 +56,6 @@ class Person:
     name: str
     role: str  # as the source words it ("then the under-secretary of defence for policy at the Pentagon")
     citations: list[int]
-    supported: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
