@@ -45,14 +45,9 @@ def answer_stream(c: Components, question: str, k: int | None, filters: Filters 
         ans.llm = LLMInfo(name, called, reason) if use_llm else LLMInfo(s.llm_model, False, None)
         return Event("answer", answer=ans)
 
-    if not use_llm:
-        yield fallback(None, False)
-        return
-    if model is None:
-        yield fallback(NOT_CONFIGURED, False)
-        return
-    if error is not None:
-        yield fallback(str(error), error.called)
+    if not use_llm or model is None or error is not None:  # the model is not asked (or failed to rewrite)
+        called = use_llm and model is not None and error.called
+        yield fallback(None if not use_llm else NOT_CONFIGURED if model is None else str(error), called)
         return
     t1 = time.perf_counter()
     hits = c.retriever.search(standalone, k, filters)

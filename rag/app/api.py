@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from rag.app.engine import Engine
-from rag.errors import BadInput, Busy, InternalError, NotFound, RagError, StoreError, error_line
+from rag.errors import Busy, InternalError, NotFound, RagError, StoreError, error_line
 from rag.options import Mode, parse_filters
 from rag.reports.grounding import MAX_TEXT_CHARS
 from rag.settings import Settings, limits
@@ -82,8 +82,6 @@ def build_api(engine: Engine, settings: Settings, cookie_user: CookieUser | None
                   dependencies=[login])
     _errors(api)
     _docs(api)
-    uploads = engine.uploads
-
     @api.post("/ask", summary="Answer a question; every sentence cited")
     def ask(body: AskBody) -> dict:
         ans = engine.ask(body.question, body.k, _filters(body), body.mode, body.history or None, body.strict)
@@ -103,6 +101,13 @@ def build_api(engine: Engine, settings: Settings, cookie_user: CookieUser | None
         if not body.text.strip():
             raise ApiError(400, "the text is empty: nothing to check")
         return engine.check(body.text).to_dict()
+
+    _document_routes(api, engine, settings)
+    return api
+
+
+def _document_routes(api: FastAPI, engine: Engine, settings: Settings) -> None:
+    """The documents: listed, one read (or a span of it), shown in the viewer, uploaded."""
 
     @api.get("/documents", summary="The ingested documents")
     def documents() -> list[dict]:
@@ -130,27 +135,18 @@ def build_api(engine: Engine, settings: Settings, cookie_user: CookieUser | None
         """Stable: ``/api/view/DOC_ID?span=START:END#cited`` (``also=A:B,C:D``: other spans of the answer)."""
         from rag.app.viewer import parse_spans, render_view
 
-        doc = engine.document(doc_id)
-        try:
-            others = parse_spans(also, len(doc["text"]))
-        except BadInput as e:
-            raise ApiError(400, str(e)) from None
-        return HTMLResponse(render_view(doc, _span(span, doc["text"]), others))
+        doc = engine.document(doc_id)  # a bad span below is a BadInput: 400
+        return HTMLResponse(render_view(doc, _span(span, doc["text"]), parse_spans(also, len(doc["text"]))))
 
     @api.post("/documents", summary="Upload files (multipart field `files`) and ingest them")
     def upload(files: list[UploadFile] = File(...)) -> dict:  # noqa: B008 - FastAPI's way to declare uploads
-        return _ingest_uploads(engine, settings, files, uploads)
-
-    return api
+        return _ingest_uploads(engine, settings, files, engine.uploads)
 
 
 def _span(value: str | None, text: str) -> tuple[int, int] | None:
     from rag.app.viewer import parse_span
 
-    try:
-        return parse_span(value, len(text))
-    except BadInput as e:
-        raise ApiError(400, str(e)) from None
+    return parse_span(value, len(text))  # a bad one is a BadInput: 400
 
 
 def mount_api(server_app: Any, engine: Engine, settings: Settings) -> FastAPI:
