@@ -2,8 +2,9 @@
 
 ``rag serve`` mounts it on the FastAPI app Gradio creates (``mount_api``), so there is one port and one login:
 with ``RAG_AUTH=user:password`` every route needs HTTP Basic credentials (or the app's login cookie) and answers
-401 without them. Responses are what the CLI prints with ``--json``; every error is ``{"error": "..."}`` with a
-4xx status. OpenAPI docs: ``/api/docs`` (the schema at ``/api/openapi.json``).
+401 without them. Responses are what the CLI prints with ``--json``; every error is ``{"error": "..."}``, its
+status chosen by the error's type: 4xx the caller's, 503 the index unusable (damaged, unreachable) or busy, 500
+ours. OpenAPI docs: ``/api/docs`` (the schema at ``/api/openapi.json``).
 """
 
 from __future__ import annotations
@@ -211,7 +212,8 @@ def _basic(header: str) -> tuple[str, str] | None:
 
 # -- errors ------------------------------------------------------------------------------------------------
 def _errors(api: FastAPI) -> None:
-    """Every failure is one line of JSON, ``{"error": "..."}``, with a 4xx status (5xx only for our own bugs)."""
+    """Every failure is one line of JSON, ``{"error": "..."}``, its status by type: 4xx the caller's, 503 a store that
+    cannot be used or no free slot, 500 ours (a bug, or an InternalError)."""
     from rag.store.index import NoIndex
 
     def reply(status: int, message: str) -> JSONResponse:
