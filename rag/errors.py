@@ -1,8 +1,10 @@
 """Errors a user is shown: :class:`RagError` and its kinds, each one line with an optional hint.
 
-Only these (and ``OSError``, the file system's own word) are the user's problem; anything else that reaches the
-CLI, the app or the API is a bug in citable, reported as an internal error with a hint to rerun with
-``RAG_DEBUG=1`` (which shows the traceback). This module is the bottom of the package: it imports nothing of it.
+Only these (and ``OSError``, the file system's own word) are the user's problem, told apart by type, never by
+message; anything else that reaches the CLI, the app or the API is a bug in citable, reported as an internal error
+with a hint to rerun with ``RAG_DEBUG=1`` (which shows the traceback). An :class:`InternalError` is ours too, but
+one we can name in a line (a prompt template damaged, the bundled model not exported): shown as it is, never as
+the user's mistake (the API answers 500). This module is the bottom of the package: it imports nothing of it.
 """
 
 from __future__ import annotations
@@ -51,9 +53,13 @@ class StoreError(RagError):
     """The index cannot be used: missing, damaged, or its server unreachable."""
 
 
+class InternalError(RagError):
+    """Something of citable's own is broken in a way one line can say (a prompt file, the model's export)."""
+
+
 def is_users(e: BaseException) -> bool:
-    """Whether an error is the user's to fix (shown as it is) rather than a bug in citable."""
-    return isinstance(e, RagError | OSError)
+    """Whether an error is the user's to fix (shown as it is) rather than a fault of citable's."""
+    return isinstance(e, RagError | OSError) and not isinstance(e, InternalError)
 
 
 def error_line(e: BaseException) -> str:

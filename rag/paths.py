@@ -1,4 +1,8 @@
-"""Showing and matching source paths: relative to the working directory when under it."""
+"""Showing and matching source paths: relative to the working directory when under it.
+
+One way a source is named for each use: :func:`display_path` in data (JSON, a citation's ``source``),
+:func:`shown_path` on a line of text (the same, escaped), :func:`corpus_names` in the app (short names from the
+folder every article shares). :func:`shown_name` escapes any other name for a line (a file name, a warning)."""
 
 from __future__ import annotations
 

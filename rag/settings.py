@@ -16,8 +16,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.errors import SettingsError
 
-_FALSE = ("0", "false", "no", "off")
-
 
 def _setting(default: Any, description: str, *, env: str | None = None, flag: str | None = None,
              shown: str | None = None, secret: bool = False, **limits: Any) -> Any:
@@ -160,6 +158,24 @@ def env_name(field: str) -> str:
 def _env_value(field: str) -> str | None:
     value = os.environ.get(env_name(field))
     return value if value not in (None, "") else None
+
+
+def limits(field: str) -> tuple[Any, Any]:
+    """A setting's least and greatest allowed values (``ge``, ``le``; None where unbounded): every shell checks
+    a flag or a request against these, not against its own copy."""
+    lo = hi = None
+    for m in Settings.model_fields[field].metadata:
+        lo = getattr(m, "ge", None) if getattr(m, "ge", None) is not None else lo
+        hi = getattr(m, "le", None) if getattr(m, "le", None) is not None else hi
+    return lo, hi
+
+
+def flag_help(field: str) -> str:
+    """A flag's help, from its setting's description: what it does, its variable and its default."""
+    f = Settings.model_fields[field]
+    extra = f.json_schema_extra or {}
+    default = extra.get("shown") or ("unset" if f.default is None else str(f.default))
+    return f"{f.description} (env {env_name(field)}, default {default.replace('`', '')})".replace("%", "%%")
 
 
 def allowed(field: str) -> str:

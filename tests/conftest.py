@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from rag.app.engine import Engine
+from rag.evaluation.evaluate import read_jsonl
 from rag.ingest.documents import decode_text
 from rag.settings import Settings
 from rag.store.ingestion import IngestReport
@@ -69,7 +69,7 @@ def make_engine(index_dir: Path, **overrides: object) -> Engine:
 
 
 def load_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [value for _, value in read_jsonl(path)]  # the package's one JSON Lines reader
 
 
 def file_text(path: str | Path) -> str:

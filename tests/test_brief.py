@@ -41,8 +41,8 @@ def assert_invariant(engine, b: Briefing) -> None:  # noqa: ANN001
              *(x for c in b.conflicts for x in [*c.accounts, c.denial])]
     used = {n for x in items for n in x.citations}
     assert all(x.citations for x in items) and used == set(range(1, len(b.citations) + 1))
-    # What guards a briefing is that rag/reports/brief/ drops every statement its citations do not verify (the items'
-    # `supported` fields are never set): each one shown passes the verifier against the quotes it cites.
+    # What guards a briefing is that rag/reports/brief/ drops every statement its citations do not verify: each one
+    # shown passes the verifier against the quotes it cites.
     assert unverified(engine, b) == []
 
 

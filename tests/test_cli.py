@@ -129,9 +129,18 @@ def test_ingest_reports_and_remove(tmp_path: Path, corpus: Path, capsys):
     assert main([*idx, "ingest", str(corpus), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["added"] == 2
     assert main([*idx, "remove", "000_"]) == 0
-    assert "removed 1" in capsys.readouterr().out
+    assert capsys.readouterr().out == "removed 1 documents\n"  # a corpus file stays on disk
+    assert len(list(corpus.iterdir())) == 2
     assert main([*idx, "docs", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 1
+    # A file the app stored from an upload goes with its document, from the CLI as from the app.
+    uploaded = tmp_path / "index" / "uploads" / "note.txt"
+    uploaded.parent.mkdir()
+    uploaded.write_text("The harbour council met on Monday and agreed the budget.\n", encoding="utf-8")
+    assert main([*idx, "ingest", str(uploaded)]) == 0
+    assert main([*idx, "remove", "note.txt"]) == 0
+    assert capsys.readouterr().out.endswith("removed 1 documents (and 1 uploaded files)\n")
+    assert not uploaded.exists()
 
 
 def test_eval_reports_retrieval_beside_the_baseline(index_arg, capsys, monkeypatch):
@@ -156,6 +165,25 @@ def test_eval_rejects_a_bad_question_file(index_arg, tmp_path: Path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{not json}\n")
     assert "not valid JSON" in one_line_error(run(*index_arg, "eval", str(bad)))
+
+
+def test_eval_of_a_claim_set_ingests_its_articles_once(index_arg, tmp_path: Path, capsys, monkeypatch):  # noqa: ANN001
+    """A claim set (QAGS's format) brings its articles: ingested into a private index (told once, on stderr)."""
+    monkeypatch.setattr("rag.evaluation.evaluate.default_cache_dir", lambda: tmp_path / "cache")
+    article = "The harbour council met on Monday. It agreed a budget of 4 million pounds for the new pier."
+    claims = [{"sentence": "The harbour council agreed a budget of 4 million pounds.",
+               "responses": [{"response": "yes"}, {"response": "yes"}]},
+              {"sentence": "The harbour council agreed a budget of 9 million pounds.",
+               "responses": [{"response": "no"}, {"response": "no"}]}]
+    path = tmp_path / "claims.jsonl"
+    path.write_text(json.dumps({"article": article, "summary_sentences": claims}) + "\n", encoding="utf-8")
+    assert main([*index_arg, "eval", str(path), "--json"]) == 0
+    out = capsys.readouterr()
+    rep = json.loads(out.out)
+    assert rep["n"] == 2 and rep["balanced_accuracy"] == 1.0, rep
+    assert "ingesting the claim set's 1 articles" in out.err
+    assert main([*index_arg, "eval", str(path), "--json"]) == 0
+    assert capsys.readouterr().err == ""  # the second run reuses the private index
 
 
 def test_app_py_with_a_bad_login_setting_is_one_line_not_a_traceback():

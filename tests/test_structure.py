@@ -20,6 +20,7 @@ TESTS = ROOT / "tests"
 COVERED_BY = {
     "rag.evaluation.entail_data": "test_entail.py::test_training_pairs_keep_the_held_out_fold_out",
     "rag.evaluation.entail_train": "test_entail.py::test_the_committed_model_is_small_with_dev_thresholds",
+    "rag.app.cli_parser": "test_cli.py::test_unknown_flag_and_bad_values",
     "rag.app.api_docs": "test_api.py::test_openapi_docs_list_the_routes",
     "rag.evaluation.baseline": "test_cli.py::test_eval_reports_retrieval_beside_the_baseline",
     "rag.reports.brief.assembly": "test_brief.py::test_brief_cli_json_and_markdown_file",

@@ -192,7 +192,8 @@ def test_answer_notes_are_shown_and_escaped():
 
 
 def test_corpus_rows_search_paths_and_uploads(tmp_path: Path):
-    from rag.app.ui import delete_upload, filter_rows, mode_choices, mode_note
+    from rag.app.engine import delete_upload
+    from rag.app.ui import filter_rows, mode_choices, mode_note
     from rag.paths import corpus_names
 
     sources = ["/data/bbc/business/001.txt", "/data/bbc/tech/002.txt"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.llm import ChatModel, LLMError
+from rag.answer.extension_points import ChatLLM
+from rag.answer.llm import LLMError
 from rag.answer.prompting import rewrite_messages
 from rag.text import terms
 
@@ -57,7 +58,7 @@ def _content_words(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def rewrite(question: str, history: History, model: ChatModel | None) -> tuple[str, LLMError | None]:
+def rewrite(question: str, history: History, model: ChatLLM | None) -> tuple[str, LLMError | None]:
     """The standalone form of ``question``; with a model, it rewrites, else (or if its rewrite is unusable) the
     context is carried over. Returns the error that made the model unusable, if any."""
     if not history:

@@ -7,8 +7,8 @@ Each candidate sentence gets one score (weights calibrated on the dev sets, see 
 + 0.45 * IDF-weighted share of the sentence's own terms that the question lacks (what it adds: a lead that
          only restates the question scores low, the sentence with the answer high),
 halved when the question asks for a kind of value (an amount, a year, a name) that the sentence does not give.
-The learned judge (rag/answer/judge.py) decides whether the best sentences answer at all (the engine refuses when its
-probability is below the threshold); this score chooses them. The answer is the best sentence, the sentence after
+The learned judge (rag/answer/judge.py) decides whether the best sentences answer at all (this answerer refuses when
+its probability is below the threshold); this score chooses them. The answer is the best sentence, the sentence after
 it, and up to two more that score nearly as well or cover question terms not yet covered.
 """
 

@@ -11,12 +11,13 @@ from rag.answer import markers
 from rag.answer.chat import History, rewrite
 from rag.answer.components import Components
 from rag.answer.extractive import extractive_answer
-from rag.answer.llm import NOT_CONFIGURED, ChatModel, LLMError, check_mode
+from rag.answer.llm import NOT_CONFIGURED, ChatModel, LLMError
 from rag.answer.prompting import answer_messages
 from rag.answer.questions import check_question
 from rag.answer.results import REFUSAL, Answer, AnswerSentence, Citation, Event, LLMInfo
 from rag.answer.retrieve import Filters, Hit
 from rag.answer.verify import Verdict
+from rag.options import uses_model
 
 NONE_SUPPORTED = "no sentence of the model's answer was supported by the passages it cites"
 
@@ -29,10 +30,9 @@ _REFUSAL = re.compile(
 
 def answer_stream(c: Components, question: str, k: int | None, filters: Filters | None, mode: str,
                   history: History | None, strict: bool) -> Iterator[Event]:
-    check_mode(mode)
+    use_llm = uses_model(mode, c.settings.llm_configured)
     question = check_question(question)
     s = c.settings
-    use_llm = mode == "llm" or (mode == "auto" and s.llm_configured)
     model = ChatModel(s) if use_llm and s.llm_configured else None
     t0 = time.perf_counter()
     standalone, error = rewrite(question, history or [], model) if history else (question, None)
@@ -45,14 +45,9 @@ def answer_stream(c: Components, question: str, k: int | None, filters: Filters 
         ans.llm = LLMInfo(name, called, reason) if use_llm else LLMInfo(s.llm_model, False, None)
         return Event("answer", answer=ans)
 
-    if not use_llm:
-        yield fallback(None, False)
-        return
-    if model is None:
-        yield fallback(NOT_CONFIGURED, False)
-        return
-    if error is not None:
-        yield fallback(str(error), error.called)
+    if not use_llm or model is None or error is not None:  # the model is not asked (or failed to rewrite)
+        called = use_llm and model is not None and error.called
+        yield fallback(None if not use_llm else NOT_CONFIGURED if model is None else str(error), called)
         return
     t1 = time.perf_counter()
     hits = c.retriever.search(standalone, k, filters)

@@ -10,18 +10,11 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from rag.errors import BadInput, RagError
+from rag.errors import RagError
 from rag.settings import Settings
 
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"  # used only against api.openai.com when RAG_LLM_MODEL is unset
-MODES = ("auto", "extractive", "llm")  # how an answer or a briefing's summary is written
 NOT_CONFIGURED = "no model is configured (set RAG_LLM_BASE_URL and/or OPENAI_API_KEY)"
-
-
-def check_mode(mode: str) -> str:
-    if mode not in MODES:
-        raise BadInput(f"unknown mode {mode!r}: use auto, extractive or llm")
-    return mode
 
 
 class LLMError(RagError):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from rag.text import sentence_spans
 
 # One marker group: numbers separated by commas, semicolons or ranges; "[Passage 2]" and "[source 1]" too.
+SHOWN = re.compile(r"\s*\[(\d+)\]")  # a marker as an answer shows it, after the sentence: " [2]"
 MARKER = re.compile(r"\[\s*(?:(?:passage|source|ref)\s*)?(\d{1,3}(?:\s*(?:[,;]|-|–|and)\s*\d{1,3})*)\s*\]", re.I)
 _LEADING = re.compile(rf"^(?:\s*{MARKER.pattern})+", re.I)
 

@@ -1,7 +1,7 @@
 """Prompts (``prompts/*.txt``, loaded by name) and how passages are put in them: delimited, numbered data.
 
-The templates live in the project's ``prompts/`` folder; the package reaches them as package data through the
-symlink ``rag/prompts -> ../prompts`` (a wheel holds the files themselves), read with ``importlib.resources``.
+The templates are package data in ``rag/prompts/`` (the project's ``prompts/`` is a link to that folder, so
+they are edited where the layout puts them and a wheel holds the files), read with ``importlib.resources``.
 Each is checked when loaded: its sections, and exactly the placeholders its caller fills.
 
 Article text is untrusted. It goes into the prompt only inside ``<passage>`` tags that it cannot close, and
@@ -17,7 +17,7 @@ from importlib import resources
 
 from rag.answer.injection import instruction_spans
 from rag.answer.verify import Evidence
-from rag.errors import RagError
+from rag.errors import InternalError
 
 __all__ = ["REMOVED", "instruction_spans", "load_prompt", "fill", "shown_text", "passages_block",
            "answer_messages", "rewrite_messages"]
@@ -29,7 +29,7 @@ PLACEHOLDERS = {"answer": {"passages", "question"}, "brief": {"passages", "topic
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-class PromptError(RagError):
+class PromptError(InternalError):
     """A prompt file that is missing, or whose sections or placeholders are not what its caller fills."""
 
     hint = "restore it from the project's prompts/ folder"

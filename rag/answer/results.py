@@ -63,7 +63,9 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     sentences: list[AnswerSentence] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
-    confidence: float = 0.0  # the judge's probability that the best evidence answers (refusal compares it)
+    # Extractive: the judge's probability, calibrated on held-out questions, that the answer is right (the refusal
+    # compares the uncalibrated one); generated: the mean support of its sentences (each is checked and shown).
+    confidence: float = 0.0
     llm: LLMInfo = field(default_factory=LLMInfo)
     standalone_question: str | None = None  # a follow-up rewritten with its conversation, when there was one
     related: Citation | None = None  # a refusal's closest sentence: related, not an answer

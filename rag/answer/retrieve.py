@@ -2,62 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import date
 from pathlib import Path
 
 from rag.errors import BadInput
 from rag.ingest.embed import Embedder
+from rag.options import Filters, check_date, parse_filters  # noqa: F401 - the filters' home; importable from here too
 from rag.paths import corpus_names, display_path, sections_of
 from rag.settings import Settings
 from rag.store.index import Index
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What a question, search, briefing or check may draw on; each filter given narrows it further."""
-
-    since: str | None = None  # YYYY-MM-DD, inclusive
-    until: str | None = None
-    source: str | None = None  # glob or substring of the path
-    sections: tuple[str, ...] = ()  # top-level folders of the corpus ("business", "sport"): any of them
-    docs: tuple[str, ...] = ()  # documents (id, or path as given, shown or relative to the corpus root): any of them
-
-    @property
-    def active(self) -> bool:
-        return bool(self.since or self.until or self.source or self.sections or self.docs)
-
-
-def parse_filters(since: str | None = None, until: str | None = None, source: str | None = None,
-                  sections: Iterable[str] | None = None, docs: Iterable[str] | None = None) -> Filters:
-    """The one reading of filters, for the CLI, the API and the app: blanks are "not given", dates must be real
-    days written YYYY-MM-DD with ``since`` <= ``until``; a mistake is a BadInput (one line)."""
-    since, until = check_date(since, "since"), check_date(until, "until")
-    if since and until and since > until:
-        raise BadInput(f"the date range is empty: since {since} is after until {until}")
-    return Filters(since, until, (source or "").strip() or None, _names(sections), _names(docs))
-
-
-def check_date(value: str | None, name: str = "date") -> str | None:
-    """``value`` stripped when it is a real day written YYYY-MM-DD, None when blank, else a BadInput."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise BadInput(f"invalid {name} date {value[:40]!r}: use YYYY-MM-DD")
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        raise BadInput(f"invalid {name} date {value!r}: no such day") from None
-    return value
-
-
-def _names(values: Iterable[str] | None) -> tuple[str, ...]:
-    if isinstance(values, str):
-        values = [values]
-    return tuple(dict.fromkeys(v.strip() for v in values or () if v and v.strip()))
 
 
 def scoped_docs(index: Index, filters: Filters, uploads: Path) -> set[str] | None:

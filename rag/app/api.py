@@ -2,8 +2,9 @@
 
 ``rag serve`` mounts it on the FastAPI app Gradio creates (``mount_api``), so there is one port and one login:
 with ``RAG_AUTH=user:password`` every route needs HTTP Basic credentials (or the app's login cookie) and answers
-401 without them. Responses are what the CLI prints with ``--json``; every error is ``{"error": "..."}`` with a
-4xx status. OpenAPI docs: ``/api/docs`` (the schema at ``/api/openapi.json``).
+401 without them. Responses are what the CLI prints with ``--json``; every error is ``{"error": "..."}``, its
+status chosen by the error's type: 4xx the caller's, 503 the index unusable (damaged, unreachable) or busy, 500
+ours. OpenAPI docs: ``/api/docs`` (the schema at ``/api/openapi.json``).
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from rag.app.engine import Engine
-from rag.errors import BadInput, Busy, NotFound, RagError, StoreError, error_line
+from rag.errors import Busy, InternalError, NotFound, RagError, StoreError, error_line
+from rag.options import Mode, parse_filters
 from rag.reports.grounding import MAX_TEXT_CHARS
-from rag.settings import Settings
+from rag.settings import Settings, limits
 
-Mode = Literal["auto", "extractive", "llm"]
 CookieUser = Callable[[Request], str | None]
 
 
@@ -38,7 +39,8 @@ class ApiError(Exception):
 
 
 class Filtered(BaseModel):
-    k: int | None = Field(None, ge=1, le=200, description="passages to retrieve (default RAG_K)")
+    k: int | None = Field(None, ge=limits("k")[0], le=limits("k")[1],
+                          description="passages to retrieve (default RAG_K)")
     since: str | None = Field(None, description="only articles published on or after YYYY-MM-DD")
     until: str | None = Field(None, description="only articles published on or before YYYY-MM-DD")
     source: str | None = Field(None, description="only articles whose path contains this text or matches this glob")
@@ -85,8 +87,6 @@ def build_api(engine: Engine, settings: Settings, cookie_user: CookieUser | None
                   dependencies=[login])
     _errors(api)
     _docs(api)
-    uploads = settings.index_dir / "uploads"
-
     @api.post("/ask", summary="Answer a question; every sentence cited")
     def ask(body: AskBody) -> dict:
         ans = engine.ask(body.question, body.k, _filters(body), body.mode, body.history or None, body.strict)
@@ -106,6 +106,13 @@ def build_api(engine: Engine, settings: Settings, cookie_user: CookieUser | None
         if not body.text.strip():
             raise ApiError(400, "the text is empty: nothing to check")
         return engine.check(body.text, body.k, _filters(body)).to_dict()
+
+    _document_routes(api, engine, settings)
+    return api
+
+
+def _document_routes(api: FastAPI, engine: Engine, settings: Settings) -> None:
+    """The documents: listed, one read (or a span of it), shown in the viewer, uploaded."""
 
     @api.get("/documents", summary="The ingested documents")
     def documents() -> list[dict]:
@@ -133,27 +140,18 @@ def build_api(engine: Engine, settings: Settings, cookie_user: CookieUser | None
         """Stable: ``/api/view/DOC_ID?span=START:END#cited`` (``also=A:B,C:D``: other spans of the answer)."""
         from rag.app.viewer import parse_spans, render_view
 
-        doc = engine.document(doc_id)
-        try:
-            others = parse_spans(also, len(doc["text"]))
-        except BadInput as e:
-            raise ApiError(400, str(e)) from None
-        return HTMLResponse(render_view(doc, _span(span, doc["text"]), others))
+        doc = engine.document(doc_id)  # a bad span below is a BadInput: 400
+        return HTMLResponse(render_view(doc, _span(span, doc["text"]), parse_spans(also, len(doc["text"]))))
 
     @api.post("/documents", summary="Upload files (multipart field `files`) and ingest them")
     def upload(files: list[UploadFile] = File(...)) -> dict:  # noqa: B008 - FastAPI's way to declare uploads
-        return _ingest_uploads(engine, settings, files, uploads)
-
-    return api
+        return _ingest_uploads(engine, settings, files, engine.uploads)
 
 
 def _span(value: str | None, text: str) -> tuple[int, int] | None:
     from rag.app.viewer import parse_span
 
-    try:
-        return parse_span(value, len(text))
-    except BadInput as e:
-        raise ApiError(400, str(e)) from None
+    return parse_span(value, len(text))  # a bad one is a BadInput: 400
 
 
 def mount_api(server_app: Any, engine: Engine, settings: Settings) -> FastAPI:
@@ -218,7 +216,8 @@ def _basic(header: str) -> tuple[str, str] | None:
 
 # -- errors ------------------------------------------------------------------------------------------------
 def _errors(api: FastAPI) -> None:
-    """Every failure is one line of JSON, ``{"error": "..."}``, with a 4xx status (5xx only for our own bugs)."""
+    """Every failure is one line of JSON, ``{"error": "..."}``, its status by type: 4xx the caller's, 503 a store that
+    cannot be used or no free slot, 500 ours (a bug, or an InternalError)."""
     from rag.store.index import NoIndex
 
     def reply(status: int, message: str) -> JSONResponse:
@@ -241,10 +240,6 @@ def _errors(api: FastAPI) -> None:
     def _http(_: Request, e: HTTPException) -> JSONResponse:
         return reply(e.status_code, str(e.detail))
 
-    @api.exception_handler(LookupError)
-    def _missing(_: Request, e: LookupError) -> JSONResponse:
-        return reply(404, str(e))
-
     @api.exception_handler(NotFound)
     def _not_found(_: Request, e: NotFound) -> JSONResponse:
         return reply(404, error_line(e))
@@ -261,6 +256,10 @@ def _errors(api: FastAPI) -> None:
     def _busy(_: Request, e: Busy) -> JSONResponse:
         return reply(503, error_line(e))
 
+    @api.exception_handler(InternalError)
+    def _ours(_: Request, e: InternalError) -> JSONResponse:  # ours, though we can say what
+        return reply(500, error_line(e))
+
     @api.exception_handler(RagError)
     def _bad(_: Request, e: RagError) -> JSONResponse:  # the caller's mistake
         return reply(400, error_line(e))
@@ -276,12 +275,7 @@ def is_browser(request: Request) -> bool:
 
 
 def _filters(body: Filtered) -> Any:
-    from rag.answer.retrieve import parse_filters
-
-    try:
-        return parse_filters(body.since, body.until, body.source, body.sections, body.docs)
-    except BadInput as e:
-        raise ApiError(400, str(e)) from None
+    return parse_filters(body.since, body.until, body.source, body.sections, body.docs)  # a mistake: BadInput, 400
 
 
 def _catalog_docs(engine: Engine) -> list:
@@ -296,13 +290,13 @@ def _catalog_docs(engine: Engine) -> list:
 def _ingest_uploads(engine: Engine, settings: Settings, files: list[UploadFile], folder: Path) -> dict:
     """Uploads are checked like the app's (type, size), stored under INDEX/uploads/ and ingested; when none of
     them could be ingested, the reply is a 422 with each file's reason."""
-    from rag.app.uploads import check_uploads, ingest_uploads
+    from rag.app.uploads import TooLarge, check_uploads, ingest_uploads
 
     with tempfile.TemporaryDirectory() as tmp:
         paths = [_received(f, Path(tmp), settings.max_upload_mb) for f in files]
         ok, errors = check_uploads(paths, settings.max_upload_mb)
         if not ok:
-            raise ApiError(413 if any("limit" in e for e in errors) else 415, "; ".join(errors))
+            raise ApiError(413 if any(isinstance(e, TooLarge) for e in errors) else 415, "; ".join(errors))
         report = ingest_uploads(engine, ok, folder)
     if report.warnings and not (report.added or report.updated or report.unchanged):
         raise ApiError(422, "; ".join(report.warnings + errors))

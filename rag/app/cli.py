@@ -4,136 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
-from typing import NoReturn
 
-from rag.errors import BadInput, NotFound
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        """One clear line instead of argparse's usage dump."""
-        self.exit(2, f"rag: error: {message} (see `{self.prog} --help`)\n")
-
-
-def _date(value: str) -> str:
-    """A date flag, read as every filter date is (rag.answer.retrieve.check_date)."""
-    from rag.answer.retrieve import check_date
-
-    try:
-        return check_date(value) or ""
-    except BadInput as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
-
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if not 1 <= n <= 200:
-        raise argparse.ArgumentTypeError(f"{n} is out of range (1 to 200)")
-    return n
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="rag", description="citable: answers about your articles, every sentence cited.")
-    p.add_argument("--index", metavar="DIR", help="index folder (env RAG_INDEX_DIR, default index/)")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    ing = sub.add_parser("ingest", help="add .txt/.md/.html/.pdf/.docx files or folders to the index (default seeds/)")
-    ing.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")])
-    ing.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
-    ing.add_argument("--chunk-tokens", type=_positive, help="passage size in word pieces (default 160)")
-    ing.add_argument("--json", action="store_true", help="print the report as JSON")
-    ing.add_argument("--follow-links", action="store_true",
-                     help="also read links inside a folder that point outside it (skipped by default)")
-
-    def filters(sp: argparse.ArgumentParser, with_json: bool = True) -> None:
-        sp.add_argument("--k", type=_positive, help="passages to retrieve (env RAG_K, default 8)")
-        sp.add_argument("--since", type=_date, help="only articles published on or after YYYY-MM-DD")
-        sp.add_argument("--until", type=_date, help="only articles published on or before YYYY-MM-DD")
-        sp.add_argument("--source", help="only articles whose path contains this text (or matches this glob)")
-        sp.add_argument("--section", action="append", metavar="NAME",
-                        help="only articles of this top-level folder of the corpus (e.g. business); repeatable")
-        sp.add_argument("--doc", action="append", metavar="DOC",
-                        help="only this document (its id or path, as `rag docs` shows it); repeatable")
-        if with_json:
-            sp.add_argument("--json", action="store_true", help="print JSON")
-
-    def answering(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--mode", choices=["auto", "extractive", "llm"], default="auto",
-                        help="llm: a generated, verified answer; auto: llm when RAG_LLM_BASE_URL/OPENAI_API_KEY is set")
-        sp.add_argument("--strict", action="store_true", help="drop generated sentences their citations do not support")
-
-    se = sub.add_parser("search", help="ranked passages for a query (hybrid dense + BM25)")
-    se.add_argument("query")
-    se.add_argument("--method", choices=["hybrid", "dense", "bm25"], default="hybrid")
-    filters(se)
-
-    ask = sub.add_parser("ask", help="answer a question with cited sentences")
-    ask.add_argument("question", nargs="?")
-    ask.add_argument("--batch", metavar="FILE", help="one question per line ('-' for stdin); JSON lines out")
-    ask.add_argument("--threshold", type=float, help="refusal threshold (env RAG_ANSWER_THRESHOLD)")
-    answering(ask)
-    filters(ask)
-
-    chat = sub.add_parser("chat", help="a conversation: follow-up questions use the turns before them")
-    answering(chat)
-    filters(chat)
-
-    ev = sub.add_parser("eval", help="score answers on a JSON Lines question set")
-    ev.add_argument("file", type=Path)
-    ev.add_argument("--k", type=_positive)
-    ev.add_argument("--json", action="store_true")
-    ev.add_argument("--mode", choices=["auto", "extractive", "llm"], default="auto",
-                    help="answer extractively, with the model, or auto (the model when configured)")
-    ev.add_argument("--compare-baseline", action="store_true",
-                    help="also measure the LlamaIndex starter pipeline (rag/evaluation/baseline.py) on the same "
-                    "questions")
-
-    docs = sub.add_parser("docs", help="list the ingested documents")
-    docs.add_argument("--json", action="store_true")
-
-    sh = sub.add_parser("show", help="print a document's canonical text (what citations point into) and metadata")
-    sh.add_argument("source", help="the document's path (or a unique part of it, a glob, or its id)")
-    sh.add_argument("--json", action="store_true", help="print JSON: metadata and \"text\"")
-
-    br = sub.add_parser("brief", help="a cited briefing on a topic: summary, facts, timeline, who's who, conflicts")
-    br.add_argument("topic")
-    br.add_argument("--out", metavar="FILE", type=Path,
-                    help="also write the briefing to this file: Word when it ends in .docx, else Markdown")
-    br.add_argument("--mode", choices=["auto", "extractive", "llm"], default="auto",
-                    help="llm: the summary written by the model, every sentence verified; auto: llm when configured")
-    filters(br)
-
-    ck = sub.add_parser("check", help="label each sentence of a text supported / contradicted / not found")
-    ck.add_argument("file", metavar="FILE", help="the text to check ('-' for stdin)")
-    ck.add_argument("--json", action="store_true", help="print JSON")
-    filters(ck, with_json=False)
-
-    dt = sub.add_parser("date", help="date the undated articles of a folder or file (kept across re-ingests); "
-                        "no arguments: the dates set")
-    dt.add_argument("target", nargs="?", help="a folder or file, a section (top-level folder), or a document")
-    dt.add_argument("date", nargs="?", type=_date, help="YYYY-MM-DD")
-    dt.add_argument("--clear", action="store_true", help="forget the date set for TARGET")
-
-    rm = sub.add_parser("remove", help="remove documents from the index by path (substring or glob)")
-    rm.add_argument("pattern")
-
-    dr = sub.add_parser("doctor", help="check that the index's stores agree (one line per problem); --repair fixes")
-    dr.add_argument("--repair", action="store_true",
-                    help="rebuild what is missing or damaged from the catalog or the source files")
-
-    st = sub.add_parser("settings", help="print the effective settings and where each came from (default/env/flag)")
-    st.add_argument("--json", action="store_true", help="print JSON: variable -> {value, source, description}")
-
-    sv = sub.add_parser("serve", help="start the web app (env RAG_HOST, RAG_PORT)")
-    sv.add_argument("--host")
-    sv.add_argument("--port", type=int)
-    return p
+from rag.app.cli_parser import build_parser
+from rag.errors import BadInput
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,13 +100,13 @@ def _ingest(engine, args) -> int:  # noqa: ANN001
 
 
 def _filters(args):  # noqa: ANN001, ANN202
-    from rag.answer.retrieve import parse_filters
+    from rag.options import parse_filters
 
     return parse_filters(args.since, args.until, args.source, args.section, args.doc)
 
 
 def _search(engine, args) -> int:  # noqa: ANN001
-    from rag.paths import shown_name
+    from rag.paths import shown_path
 
     hits = engine.search(args.query, args.k, _filters(args), args.method)
     warnings = engine.warnings() if args.method != "bm25" else []
@@ -242,8 +117,7 @@ def _search(engine, args) -> int:  # noqa: ANN001
                          ensure_ascii=False))
         return 0
     for i, h in enumerate(hits, 1):
-        d = h.to_dict()
-        print(f"{i:>2}. {h.score:.4f}  {shown_name(d['source'])} [{h.start}:{h.end}]  {h.title or ''} {h.date or ''}")
+        print(f"{i:>2}. {h.score:.4f}  {shown_path(h.source)} [{h.start}:{h.end}]  {h.title or ''} {h.date or ''}")
         print(f"    {' '.join(h.text.split())[:300]}")
     if not hits:
         print("no passages found")
@@ -329,7 +203,7 @@ def confidence_line(ans) -> str:  # noqa: ANN001
 
 
 def _print_answer(ans) -> None:  # noqa: ANN001
-    from rag.paths import shown_name
+    from rag.paths import shown_path
 
     if ans.mode == "llm" and ans.sentences:
         for s in ans.sentences:
@@ -352,7 +226,7 @@ def _print_answer(ans) -> None:  # noqa: ANN001
     if ans.citations:
         print("\nSources:")
     for c in ans.citations:
-        print(f"[{c.n}] {c.title or '(untitled)'} | {c.date or 'undated'} | {shown_name(c.source)} {c.location}")
+        print(f"[{c.n}] {c.title or '(untitled)'} | {c.date or 'undated'} | {shown_path(c.source)} {c.location}")
         print(f"    \u201c{c.quote}\u201d")
 
 
@@ -386,51 +260,28 @@ def _chat(engine, args) -> int:  # noqa: ANN001
 
 
 def _eval(engine, args) -> int:  # noqa: ANN001
-    from rag.evaluation.evaluate import evaluate, format_report, is_claim_set, load_questions
+    from rag.evaluation.baseline import over_index
+    from rag.evaluation.evaluate import (
+        evaluate,
+        format_claim_report,
+        format_report,
+        is_claim_set,
+        load_questions,
+        run_claim_set,
+    )
 
     if is_claim_set(args.file):
-        return _eval_claims(engine, args)
-    baseline = _baseline_retriever(engine) if args.compare_baseline else None
+        claims = run_claim_set(engine, args.file, _say)
+        print(json.dumps(claims.to_dict(), ensure_ascii=False) if args.json else format_claim_report(claims))
+        return 0
+    baseline = over_index(engine, _say) if args.compare_baseline else None
     report = evaluate(engine, load_questions(args.file), args.k, baseline=baseline, mode=args.mode)
     print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_report(report))
     return 0
 
 
-def _eval_claims(engine, args) -> int:  # noqa: ANN001
-    """A claim set brings its own articles: they are ingested once into a private index beside the cache."""
-    import hashlib
-
-    from rag.app.engine import Engine
-    from rag.evaluation.evaluate import evaluate_claims, format_claim_report, load_claim_set
-    from rag.ingest.embed import default_cache_dir
-
-    digest = hashlib.sha256(args.file.read_bytes()).hexdigest()[:12]
-    home = (engine.settings.cache_dir or default_cache_dir()) / "claimsets" / f"{args.file.stem}-{digest}"
-    claims = load_claim_set(args.file, home / "articles")
-    private = Engine(engine.settings.with_overrides(index_dir=home / "index"))
-    if not (home / "index" / "catalog.sqlite").is_file():
-        print(f"rag: ingesting the claim set's {len(list((home / 'articles').iterdir()))} articles into {home}",
-              file=sys.stderr)
-    private.ingest([home / "articles"])
-    report = evaluate_claims(private, claims)
-    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_claim_report(report))
-    return 0
-
-
-def _baseline_retriever(engine):  # noqa: ANN001, ANN202
-    """The baseline over the same files, built once into INDEX/baseline/ (rag/evaluation/baseline.py)."""
-    from rag.evaluation import baseline
-
-    target = engine.settings.index_dir / "baseline"
-    if not baseline.exists(target):
-        sources = [d.source for d in engine.index().catalog.docs()]
-        if not sources:
-            raise BadInput("the index is empty: nothing to build a baseline from")
-        root = Path(os.path.commonpath(sources))
-        root = root if root.is_dir() else root.parent
-        print(f"building the baseline over {root} into {target}/ ...", file=sys.stderr)
-        baseline.build(root, target, engine.embedder)
-    return baseline.retriever(target, engine.embedder)
+def _say(line: str) -> None:
+    print(f"rag: {line}", file=sys.stderr)
 
 
 def _docs(engine, args) -> int:  # noqa: ANN001
@@ -498,12 +349,14 @@ def _read_text(name: str) -> str:
         if not path.is_file():
             raise BadInput(f"{name} is not a regular file")
         data = path.read_bytes()
-    from rag.ingest.documents import BadFile, decode_text
+    from rag.ingest.documents import BadFile, NotText, decode_text
 
     try:
         text = decode_text(data)[0]  # UTF-8, else the encoding detected, as articles are read
+    except NotText:
+        raise BadInput(f"{name} is a binary file, not text") from None
     except BadFile as e:
-        raise BadInput(f"{name} is {'a binary file, not text' if 'binary' in str(e) else str(e)}") from None
+        raise BadInput(f"{name} is {e}") from None
     if not text.strip():
         raise BadInput(f"{name} is empty: nothing to check")
     return text
@@ -542,14 +395,8 @@ def _set_date(engine, args) -> int:  # noqa: ANN001
 
 
 def _remove(engine, args) -> int:  # noqa: ANN001
-    from rag.paths import source_matches
-
-    index = engine.index()
-    gone = [d for d in index.catalog.docs() if source_matches(d.source, args.pattern)]
-    if not gone:
-        raise NotFound(f"no ingested document matches {args.pattern!r}")
-    engine.remove([d.doc_id for d in gone])
-    print(f"removed {len(gone)} documents")
+    n, deleted = engine.remove_matching(args.pattern)
+    print(f"removed {n} documents" + (f" (and {len(deleted)} uploaded files)" if deleted else ""))
     return 0
 
 

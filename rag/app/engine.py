@@ -14,7 +14,6 @@ from rag.answer.chat import History
 from rag.answer.components import Components
 from rag.answer.generate import answer_stream
 from rag.answer.judge import Judge, load_judge
-from rag.answer.llm import check_mode
 from rag.answer.questions import check_question
 from rag.answer.results import Answer, Event
 from rag.answer.retrieve import Filters, Hit, Retriever
@@ -22,6 +21,7 @@ from rag.errors import BadInput, Busy, NotFound, error_line, is_users
 from rag.ingest.documents import doc_id_for
 from rag.ingest.embed import Embedder, get_embedder
 from rag.ingest.readers import document_view
+from rag.options import check_mode
 from rag.paths import display_path, source_matches
 from rag.reports.brief import build_briefing
 from rag.reports.grounding import check_text, claims_in
@@ -109,8 +109,30 @@ class Engine:
             return ingest(paths, self.settings, self.embedder, prune=prune, progress=progress,
                           index=self.index(create=True), follow_links=follow_links)
 
-    def remove(self, doc_ids: list[str]) -> None:
-        remove_documents(self.index(), doc_ids)
+    @property
+    def uploads(self) -> Path:
+        """Where the app and its API keep uploaded files (INDEX/uploads/)."""
+        return self.settings.index_dir / "uploads"
+
+    def remove(self, doc_ids: list[str]) -> list[str]:
+        """Removes these documents from the index, and the files the app stored for them when they were uploaded
+        (never a corpus file); the paths of the files deleted."""
+        index = self.index()
+        docs = [d for d in (index.catalog.doc(i) for i in doc_ids) if d is not None]
+        remove_documents(index, doc_ids)
+        return [d.source for d in docs if delete_upload(Path(d.source), self.uploads)]
+
+    def remove_matching(self, pattern: str) -> tuple[int, list[str]]:
+        """Removes every document whose path matches ``pattern`` (a substring or a glob, as ``rag docs`` shows
+        it): how many, and the uploaded files deleted with them. None matching is a NotFound."""
+        gone = [d.doc_id for d in self.index().catalog.docs() if source_matches(d.source, pattern)]
+        if not gone:
+            raise NotFound(f"no ingested document matches {pattern!r}")
+        return len(gone), self.remove(gone)
+
+    def with_index(self, index_dir: Path) -> Engine:
+        """An engine with these settings over another index (a claim set's private one), the model shared."""
+        return Engine(self.settings.with_overrides(index_dir=index_dir), self._judge, self.embedder)
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                method: str = "hybrid") -> list[Hit]:
@@ -257,6 +279,16 @@ class Engine:
         return document_view(info, catalog.text(info.doc_id), display_path(info.source))
 
 
+def delete_upload(source: Path, uploads: Path) -> bool:
+    """Deletes a removed article's file when the app stored it (under ``uploads``), never a corpus file."""
+    try:
+        source.resolve().relative_to(uploads.resolve())
+    except ValueError:
+        return False
+    source.unlink(missing_ok=True)
+    return True
+
+
 def shown_error(e: BaseException, settings: Settings) -> str:
     """An error as the app shows it: one line; a damaged index file named with its remedy; a bug reported as
     an internal error, its traceback on stderr with ``RAG_DEBUG=1``."""
@@ -267,7 +299,8 @@ def shown_error(e: BaseException, settings: Settings) -> str:
 
 
 class Conversation:
-    """A chat: each question is asked with the turns before it; the UI and `rag chat` both use this."""
+    """A chat: each question is asked with the turns before it (`rag chat`; the app keeps its turns itself and
+    passes them to ``Engine.ask_stream`` as the history)."""
 
     def __init__(self, engine: Engine, mode: str = "auto", strict: bool = False, k: int | None = None,
                  filters: Filters | None = None) -> None:

@@ -13,23 +13,21 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from rag.answer.markers import SHOWN as MARKER
 from rag.answer.results import Answer
 from rag.app.engine import Engine, shown_error
 from rag.app.ui_cards import render_cards, shown_sources, static_text
 from rag.app.ui_search import CSS as SEARCH_CSS
 from rag.app.ui_search import doc_choices, filter_controls, read_filters, search_tab, section_choices
 from rag.app.uploads import UPLOAD_TYPES, check_uploads, ingest_uploads
-from rag.paths import corpus_names, shown_name
-from rag.reports.markdown import md_text
+from rag.paths import corpus_names
+from rag.reports.markdown import conversation_markdown
 from rag.settings import Settings, parse_auth
+from rag.store.index import NoIndex
 from rag.text import terms
-
-MARKER = re.compile(r"\s*\[(\d+)\]")
-MODES = ("auto", "extractive", "llm")
 
 
 @dataclass
@@ -175,36 +173,6 @@ def read_texts(engine: Engine, ans: Answer) -> dict[str, str]:
 
 
 # -- export ------------------------------------------------------------------------------------------------
-def conversation_markdown(turns: list[Turn], when: datetime | None = None) -> str:
-    """The conversation as Markdown; every citation becomes a footnote with its quote and source."""
-    when = when or datetime.now()
-    out = ["# citable conversation", "", f"Exported {when:%Y-%m-%d %H:%M}.", ""]
-    for i, t in enumerate(turns, 1):
-        out += [f"## {i}. {md_text(t.question)}", ""]
-        ans = t.answer
-        if ans is None:
-            out += [f"*Error: {md_text(t.error or '')}*", ""]
-            continue
-        if ans.refused:
-            out += [f"*{ans.answer}*", ""]
-            continue
-        sentences = []
-        for s in ans.sentences or []:
-            text = md_text(MARKER.sub("", s.text))
-            notes = "".join(f"[^{i}-{n}]" for n in s.citations)
-            sentences.append(text + notes + ("" if s.supported and s.citations else " *(unsupported)*"))
-        body = " ".join(sentences) if sentences else MARKER.sub(rf"[^{i}-\1]", md_text(ans.answer))
-        out += [body, ""]
-        if note := ans.confidence_note():  # kept in the export: the reader of the file needs it as much
-            out += [f"*{md_text(note)}.*", ""]
-        for c in ans.citations:
-            title = md_text(c.title or "(untitled)")
-            out.append(f"[^{i}-{c.n}]: “{md_text(c.quote)}” — {title}, {c.date or 'undated'}, "
-                       f"`{shown_name(c.source)}` {html.escape(c.location)}")
-        out.append("")
-    return "\n".join(out)
-
-
 def write_docx_export(turns: list[Turn], folder: Path) -> str | None:
     """The conversation as a Word file (rag/reports/docx_export.py), for the "Export Word" button."""
     from rag.reports.docx_export import conversation_docx
@@ -260,13 +228,14 @@ def mode_note(settings: Settings) -> str | None:
 
 
 def docs_rows(engine: Engine) -> list[list[Any]]:
-    """Title, date, passages, path (relative to the folder all articles share; uploads as uploads/NAME), doc id."""
+    """Title, date, passages, path (relative to the folder all articles share; uploads as uploads/NAME), doc id.
+    A damaged or unreachable store raises (the Corpus tab says so), never passes for an empty corpus."""
     try:
         docs = engine.index().catalog.docs()
-    except Exception:  # noqa: BLE001 - no index yet: an empty corpus, filled by the first upload
+    except NoIndex:  # no index yet: an empty corpus, filled by the first upload
         return []
     sources = [d.source for d in docs]
-    names = corpus_names(sources, sources, engine.settings.index_dir / "uploads")
+    names = corpus_names(sources, sources, engine.uploads)
     return [[d.title or "(untitled)", d.date or "undated", d.n_passages, names[d.source], d.doc_id] for d in docs]
 
 
@@ -288,16 +257,6 @@ def corpus_error(message: str) -> str:
     return f'<div class="corpus-error">⚠ {html.escape(message)}</div>'
 
 
-def delete_upload(source: Path, uploads: Path) -> bool:
-    """Deletes a removed article's file when the app stored it (under INDEX/uploads/), never a corpus file."""
-    try:
-        source.resolve().relative_to(uploads.resolve())
-    except ValueError:
-        return False
-    source.unlink(missing_ok=True)
-    return True
-
-
 # -- the app -----------------------------------------------------------------------------------------------
 CSS = static_text("app.css")  # rag/app/static/: the page's style and script, package data
 
@@ -311,7 +270,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
 
     engine = engine or Engine(settings)
     exports = Path(tempfile.mkdtemp(prefix="citable-export-"))
-    uploads = settings.index_dir / "uploads"
+    uploads = engine.uploads
 
     def ask(question: str, turns: list[Turn], mode: str, k: float, sections: list[str] | None,
             docs: list[str] | None, since: str, until: str) -> Iterator[tuple]:
@@ -358,7 +317,10 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
 
     def corpus_view(query: str | None = "") -> tuple:
         query = query or ""
-        rows = docs_rows(engine)
+        try:
+            rows = docs_rows(engine)
+        except Exception as e:  # noqa: BLE001 - a damaged or stopped store: one line, as the CLI and the API say
+            return [], gr.update(choices=[], value=None), corpus_error(shown_error(e, settings))
         named = {r[4] for r in filter_rows(rows, query)}
         in_text = text_matches(engine, query) - named
         shown = [r for r in rows if r[4] in named or r[4] in in_text]
@@ -412,9 +374,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
     def remove(doc_id: str | None, query: str) -> tuple:
         if not doc_id:
             return gr.skip(), gr.skip(), corpus_error("Choose an article to remove first.")
-        doc = engine.index().catalog.doc(doc_id)
-        engine.remove([doc_id])
-        deleted = delete_upload(Path(doc.source), uploads) if doc else False
+        deleted = engine.remove([doc_id])  # with its file, when it was uploaded
         note = " Its uploaded file was deleted." if deleted else ""
         return (*corpus_view(query)[:2], f"Removed 1 article.{note}")
 

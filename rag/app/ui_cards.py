@@ -12,7 +12,7 @@ from rag.answer.injection import instruction_spans
 from rag.answer.results import Citation
 from rag.app.viewer import view_url
 from rag.ingest.documents import doc_id_for
-from rag.paths import corpus_names, shown_name
+from rag.paths import corpus_names, shown_path
 
 CONTEXT_CHARS = 280  # surrounding text shown on each side of a cited span
 INSTRUCTION_NOTE = "text addressed to an AI assistant: never used as evidence"
@@ -58,7 +58,7 @@ def shown_sources(engine: Any, citations: list[Citation]) -> dict[str, str]:
         every = [d.source for d in engine.index().catalog.docs()]
     except Exception:  # noqa: BLE001 - no index: the paths as given
         every = []
-    return corpus_names(sorted({c.source for c in citations}), every, engine.settings.index_dir / "uploads")
+    return corpus_names(sorted({c.source for c in citations}), every, engine.uploads)
 
 
 def render_card(c: Citation, text: str | None, turn: int) -> str:
@@ -105,7 +105,7 @@ def render_group(group: list[Citation], text: str | None, turn: int | str, name:
     spans = ", ".join(x.location for x in group)
     head = (f'<div class="card-title"><span class="card-n">[{c.n}]</span>{ns} {html.escape(c.title or "(untitled)")}'
             f'</div><div class="card-meta">{html.escape(c.date or "undated")} · '
-            f'<code>{html.escape(name or shown_name(c.source))}</code> {html.escape(spans)} {open_link(c, also)}</div>')
+            f'<code>{html.escape(name or shown_path(c.source))}</code> {html.escape(spans)} {open_link(c, also)}</div>')
     if text is not None and all(text[x.start:x.end] == x.quote for x in group):
         a = passage_window(text, min(x.start for x in group), min(x.end for x in group))[0]
         b = passage_window(text, max(x.start for x in group), max(x.end for x in group))[1]

@@ -15,7 +15,7 @@ from rag.app.engine import Engine, shown_error
 from rag.app.ui_cards import render_cards, shown_sources, static_text
 from rag.app.viewer import view_url
 from rag.ingest.documents import doc_id_for
-from rag.paths import shown_name
+from rag.paths import shown_path
 from rag.reports.markdown import check_markdown
 from rag.reports.report_types import Briefing, CheckReport, Item
 
@@ -72,7 +72,7 @@ def render_check(r: CheckReport) -> str:
             v = c.evidence
             url = view_url(doc_id_for(str(Path(v.source).resolve())), v.start, v.end)
             body += (f"<blockquote>{e(v.quote)}</blockquote><div class=\"where\">"
-                     f"<code>{e(shown_name(v.source))}</code> [{v.start}:{v.end}] {e(v.date or 'undated')} "
+                     f"<code>{e(shown_path(v.source))}</code> [{v.start}:{v.end}] {e(v.date or 'undated')} "
                      f'<a class="open-article" href="{e(url)}" target="_blank" rel="noopener noreferrer" '
                      f'title="read the whole article at this evidence">open article ↗</a></div>')
         if c.label != "supported" and c.reason:

@@ -12,16 +12,24 @@ from rag.store.ingestion import IngestReport, Progress
 UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 
 
+class TooLarge(str):
+    """Why an upload was refused: over the size limit (the API answers 413)."""
+
+
+class WrongType(str):
+    """Why an upload was refused: not a type that can be ingested (the API answers 415)."""
+
+
 def check_uploads(paths: list[str], max_mb: float) -> tuple[list[Path], list[str]]:
-    """Uploaded files that may be ingested, and one error line per file that may not."""
+    """Uploaded files that may be ingested, and one error line per file that may not (its type says why)."""
     ok, errors = [], []
     for p in map(Path, paths):
         name = upload_name(p.name)
         size = p.stat().st_size if p.exists() else 0
         if p.suffix.lower() not in UPLOAD_TYPES:
-            errors.append(f"{name}: only .txt, .md, .html, .pdf and .docx files can be ingested")
+            errors.append(WrongType(f"{name}: only .txt, .md, .html, .pdf and .docx files can be ingested"))
         elif size > max_mb * 1024 * 1024:
-            errors.append(f"{name}: {size / 1024 / 1024:.1f} MB is over the {max_mb:g} MB upload limit")
+            errors.append(TooLarge(f"{name}: {size / 1024 / 1024:.1f} MB is over the {max_mb:g} MB upload limit"))
         else:
             ok.append(p)
     return ok, errors

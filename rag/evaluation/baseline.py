@@ -9,11 +9,14 @@ over Chroma + top-k dense retrieval. Used by ``rag eval --compare-baseline`` and
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from rag.errors import BadInput
 
 COLLECTION = "baseline"
 
@@ -59,6 +62,21 @@ def _metadata_from(corpus: Path) -> Callable[[str], dict]:
         return {**default_file_metadata_func(file_path), "file_path": relative}
 
     return metadata
+
+
+def over_index(engine: Any, say: Callable[[str], None]) -> Any:
+    """The baseline's retriever over the same files as the engine's index, built once into INDEX/baseline/
+    (``say`` tells the user when it is being built): ``rag eval --compare-baseline``."""
+    target = engine.settings.index_dir / "baseline"
+    if not exists(target):
+        sources = [d.source for d in engine.index().catalog.docs()]
+        if not sources:
+            raise BadInput("the index is empty: nothing to build a baseline from")
+        root = Path(os.path.commonpath(sources))
+        root = root if root.is_dir() else root.parent
+        say(f"building the baseline over {root} into {target}/ ...")
+        build(root, target, engine.embedder)
+    return retriever(target, engine.embedder)
 
 
 def exists(persist_dir: Path) -> bool:

@@ -7,8 +7,10 @@ source (for several sources: into every one); a negative question is correct whe
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,6 +18,7 @@ from typing import Any, Protocol
 from rag.answer.results import Answer
 from rag.errors import BadInput
 from rag.evaluation.retrieval_eval import KS, RankedSources, retrieval_metrics
+from rag.ingest.embed import default_cache_dir
 from rag.text import normalize
 
 
@@ -69,19 +72,26 @@ class EvalReport:
         return d
 
 
-def load_questions(path: Path) -> list[dict]:
+def read_jsonl(path: Path) -> list[tuple[int, object]]:
+    """A JSON Lines file: (line number, value) per non-blank line; an unreadable file or a line that is not
+    JSON is a BadQuestionSet naming the file and the line. Every JSON Lines set is read here."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as e:
         raise BadQuestionSet(f"cannot read {path}: {e}") from None
     out = []
     for i, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            q = json.loads(line)
-        except json.JSONDecodeError:
-            raise BadQuestionSet(f"{path}:{i}: not valid JSON") from None
+        if line.strip():
+            try:
+                out.append((i, json.loads(line)))
+            except json.JSONDecodeError:
+                raise BadQuestionSet(f"{path}:{i}: not valid JSON") from None
+    return out
+
+
+def load_questions(path: Path) -> list[dict]:
+    out = []
+    for i, q in read_jsonl(path):
         if not isinstance(q, dict) or not isinstance(q.get("q"), str):
             raise BadQuestionSet(f"{path}:{i}: each line needs a \"q\" string")
         out.append(q)
@@ -196,7 +206,9 @@ def load_claim_set(path: Path, folder: Path) -> list[dict]:
     """The claims (majority label of the annotators) and each article written to ``folder`` as its own file."""
     folder.mkdir(parents=True, exist_ok=True)
     claims = []
-    for i, q in enumerate(load_questions_raw(path)):
+    for i, (n, q) in enumerate(read_jsonl(path)):
+        if not isinstance(q, dict) or not isinstance(q.get("article"), str):
+            raise BadQuestionSet(f"{path}:{n}: each line needs an \"article\" string")
         name = f"{i:04d}.txt"
         if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != q["article"]:
             (folder / name).write_text(q["article"], encoding="utf-8")
@@ -207,13 +219,6 @@ def load_claim_set(path: Path, folder: Path) -> list[dict]:
     if not claims:
         raise BadQuestionSet(f"{path}: no summary sentences to check")
     return claims
-
-
-def load_questions_raw(path: Path) -> list[dict]:
-    try:
-        return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise BadQuestionSet(f"cannot read {path}: {e}") from None
 
 
 @dataclass
@@ -227,6 +232,19 @@ class ClaimReport:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def run_claim_set(engine: Any, path: Path, say: Callable[[str], None]) -> ClaimReport:
+    """``rag eval`` of a claim set: it brings its own articles, ingested once into a private index beside the
+    cache (``engine.with_index``); ``say`` tells the user when that first ingest starts."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    home = (engine.settings.cache_dir or default_cache_dir()) / "claimsets" / f"{path.stem}-{digest}"
+    claims = load_claim_set(path, home / "articles")
+    private = engine.with_index(home / "index")
+    if not (home / "index" / "catalog.sqlite").is_file():
+        say(f"ingesting the claim set's {len(list((home / 'articles').iterdir()))} articles into {home}")
+    private.ingest([home / "articles"])
+    return evaluate_claims(private, claims)
 
 
 def evaluate_claims(engine: Answerer, claims: list[dict]) -> ClaimReport:

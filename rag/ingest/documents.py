@@ -30,6 +30,10 @@ class BadFile(BadInput):
     """A file that cannot be ingested; the message says why in a few words."""
 
 
+class NotText(BadFile):
+    """A file whose bytes are no text in any encoding (binary content)."""
+
+
 @dataclass(frozen=True)
 class Document:
     source: str  # absolute path: the document's identity
@@ -155,7 +159,7 @@ def decode_text(raw: bytes) -> tuple[str, str]:
             except UnicodeDecodeError as e:
                 raise BadFile(f"not text (invalid {name} at offset {e.start})") from None
     if b"\x00" in raw[:8192]:
-        raise BadFile("not text (binary content)")
+        raise NotText("not text (binary content)")
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -169,7 +173,7 @@ def decode_text(raw: bytes) -> tuple[str, str]:
         raise BadFile("not text (no known text encoding reads it)")
     controls = sum(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v" for ch in text)
     if controls > 0.01 * len(text):  # bytes some encoding maps to characters, but not a text anyone wrote
-        raise BadFile("not text (binary content)")
+        raise NotText("not text (binary content)")
     return text, encoding
 
 

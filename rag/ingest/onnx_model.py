@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.errors import RagError
+from rag.errors import InternalError
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 MIN_AGREEMENT = 0.9999  # least cosine between the exported model's and sentence-transformers' vectors
@@ -28,8 +28,8 @@ MIN_INT8_AGREEMENT = 0.985
 PRECISIONS = ("int8", "fp32")
 
 
-class ExportFailed(RagError):
-    pass
+class ExportFailed(InternalError):
+    """The bundled model could not be exported to ONNX (the torch backend is used instead)."""
 
 
 def model_dir() -> Path:

@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 from rag.answer import markers
 from rag.answer.components import Components
-from rag.answer.llm import NOT_CONFIGURED, ChatModel, LLMError, check_mode
+from rag.answer.llm import NOT_CONFIGURED, ChatModel, LLMError
 from rag.answer.prompting import fill, load_prompt, passages_block
 from rag.answer.results import LLMInfo
 from rag.answer.retrieve import Hit
+from rag.options import uses_model
 from rag.reports.report_types import Item
 
 MAX_PASSAGES = 6
@@ -20,9 +21,8 @@ MIN_SENTENCES = 2  # fewer supported sentences than this: the extractive summary
 def llm_summary(c: Components, topic: str, hits: list[Hit], mode: str,
                 cite: Callable[[Hit, int, int], int]) -> tuple[list[Item] | None, LLMInfo]:
     """Summary items written by the model, or None (and why) when the extractive summary should stay."""
-    check_mode(mode)
     s = c.settings
-    if mode == "extractive" or (mode == "auto" and not s.llm_configured):
+    if not uses_model(mode, s.llm_configured):
         return None, LLMInfo(s.llm_model, False, None)
     if not s.llm_configured:
         return None, LLMInfo(s.llm_model, False, NOT_CONFIGURED)
@@ -43,7 +43,7 @@ def llm_summary(c: Components, topic: str, hits: list[Hit], mode: str,
     parsed = markers.parse(text, len(evidence))
     verdicts = c.verifier().check_many(
         [(x.text, [evidence[n - 1] for n in x.markers], x.invalid) for x in parsed])
-    items = [Item(x.text, list(dict.fromkeys(cite(hits[sp.n - 1], sp.start, sp.end) for sp in v.spans)), True, [])
+    items = [Item(x.text, list(dict.fromkeys(cite(hits[sp.n - 1], sp.start, sp.end) for sp in v.spans)))
              for x, v in zip(parsed, verdicts, strict=True) if v.supported and v.spans]
     if len(items) < MIN_SENTENCES:
         reason = (f"only {len(items)} of the model's {len(parsed)} summary sentences were supported by the "

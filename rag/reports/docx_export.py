@@ -22,12 +22,12 @@ from docx.opc.part import XmlPart
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 
+from rag.answer.markers import SHOWN as MARKER
 from rag.answer.results import Citation
-from rag.reports.report_types import Briefing, CheckReport, Item
+from rag.reports.report_types import Briefing, CheckReport, Item, Turn
 
 FOOTNOTES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 _NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_MARKER = re.compile(r"\s*\[(\d+)\]")
 # Word's own separators (ids -1 and 0) come first; citations are numbered from 1.
 _FOOTNOTES_XML = (
     f"<w:footnotes {nsdecls('w')}>"
@@ -100,7 +100,7 @@ class _Writer:
         p = self.doc.add_paragraph(style=style)
         if lead:
             p.add_run(_clean(lead)).bold = True
-        p.add_run(_clean(_MARKER.sub("", text)))
+        p.add_run(_clean(MARKER.sub("", text)))
         for n in numbers:
             if n in by_n:
                 self.notes.cite(p, source_note(by_n[n]))
@@ -178,8 +178,8 @@ def check_docx(r: CheckReport) -> bytes:
     return w.save()
 
 
-def conversation_docx(turns: list[Any], when: datetime | None = None) -> bytes:
-    """A chat (``rag.app.ui.Turn`` list) as a Word document: each question, its answer, one footnote per citation."""
+def conversation_docx(turns: list[Turn], when: datetime | None = None) -> bytes:
+    """A chat (``Turn``s) as a Word document: each question, its answer, one footnote per citation."""
     when = when or datetime.now()
     w = _Writer("citable conversation")
     w.doc.add_heading("citable conversation", level=0)
@@ -196,11 +196,11 @@ def conversation_docx(turns: list[Any], when: datetime | None = None) -> bytes:
         by_n = {c.n: c for c in ans.citations}
         sentences = ans.sentences or []
         if not sentences:  # no sentence breakdown: the text with its markers as footnotes
-            w.cited(ans.answer, [int(n) for n in _MARKER.findall(ans.answer)], by_n)
+            w.cited(ans.answer, [int(n) for n in MARKER.findall(ans.answer)], by_n)
         else:
             p = w.doc.add_paragraph()
             for s in sentences:
-                p.add_run(_clean(_MARKER.sub("", s.text)) + " ")
+                p.add_run(_clean(MARKER.sub("", s.text)) + " ")
                 for n in s.citations:
                     if n in by_n:
                         w.notes.cite(p, source_note(by_n[n]))

@@ -1,11 +1,14 @@
-"""Markdown exports of a briefing and of a grounding check (the CLI prints them; the UI offers them as files)."""
+"""Markdown exports of a briefing, a grounding check and a conversation (the CLI prints them; the UI offers them as
+files). Their Word twins are in rag/reports/docx_export.py."""
 
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
-from rag.paths import shown_name
-from rag.reports.report_types import Briefing, CheckReport, Item
+from rag.answer.markers import SHOWN as MARKER
+from rag.paths import shown_path
+from rag.reports.report_types import Briefing, CheckReport, Item, Turn
 
 _LABEL = {"supported": "✅ supported", "contradicted": "❌ contradicted", "not_found": "❔ not found"}
 
@@ -55,7 +58,7 @@ def briefing_markdown(b: Briefing) -> str:
     out += ["## Sources", ""]
     for c in b.citations:
         out.append(f"[{c.n}] “{md_text(c.quote)}” — {md_text(c.title or '(untitled)')}, {c.date or 'undated'}, "
-                   f"`{shown_name(c.source)}` {c.location}")
+                   f"`{shown_path(c.source)}` {c.location}")
     return "\n".join(out) + "\n"
 
 
@@ -65,7 +68,37 @@ def check_markdown(r: CheckReport) -> str:
         out.append(f"{i}. {_LABEL[c.label]}: {md_text(c.text)}")
         if c.evidence:
             e = c.evidence
-            out.append(f"   > “{md_text(e.quote)}” — `{shown_name(e.source)}` [{e.start}:{e.end}]")
+            out.append(f"   > “{md_text(e.quote)}” — `{shown_path(e.source)}` [{e.start}:{e.end}]")
         if c.label != "supported" and c.reason:
             out.append(f"   *{md_text(c.reason)}*")
     return "\n".join(out) + "\n"
+
+
+def conversation_markdown(turns: list[Turn], when: datetime | None = None) -> str:
+    """The conversation as Markdown; every citation becomes a footnote with its quote and source."""
+    when = when or datetime.now()
+    out = ["# citable conversation", "", f"Exported {when:%Y-%m-%d %H:%M}.", ""]
+    for i, t in enumerate(turns, 1):
+        out += [f"## {i}. {md_text(t.question)}", ""]
+        ans = t.answer
+        if ans is None:
+            out += [f"*Error: {md_text(t.error or '')}*", ""]
+            continue
+        if ans.refused:
+            out += [f"*{ans.answer}*", ""]
+            continue
+        sentences = []
+        for s in ans.sentences or []:
+            text = md_text(MARKER.sub("", s.text))
+            notes = "".join(f"[^{i}-{n}]" for n in s.citations)
+            sentences.append(text + notes + ("" if s.supported and s.citations else " *(unsupported)*"))
+        body = " ".join(sentences) if sentences else MARKER.sub(rf"[^{i}-\1]", md_text(ans.answer))
+        out += [body, ""]
+        if note := ans.confidence_note():  # kept in the export: the reader of the file needs it as much
+            out += [f"*{md_text(note)}.*", ""]
+        for c in ans.citations:
+            title = md_text(c.title or "(untitled)")
+            out.append(f"[^{i}-{c.n}]: “{md_text(c.quote)}” — {title}, {c.date or 'undated'}, "
+                       f"`{shown_path(c.source)}` {html.escape(c.location)}")
+        out.append("")
+    return "\n".join(out)

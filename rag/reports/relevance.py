@@ -105,6 +105,9 @@ def value_conflict(a: str, b: str, similarity: float, titles: tuple[str, str] = 
     if ya and yb and not ya & yb:
         return None
     qa, qb = quantities(a), quantities(b)
+    va, vb = {q.value for q in qa}, {q.value for q in qb}
+    if va <= vb or vb <= va:  # every figure of one is in the other: it states part of the same account
+        return None
     # One amount given in both ("$11bn (£8.5bn)", "$11bn (£5.7bn)"): their other quantities are the same fact.
     shared = bool({q.value for q in qa} & {q.value for q in qb})
     for x in qa:

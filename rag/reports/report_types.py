@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Protocol
 
-from rag.answer.results import Citation, LLMInfo
+from rag.answer.results import Answer, Citation, LLMInfo
 
 LABELS = ("supported", "contradicted", "not_found")
 
 
+class Turn(Protocol):
+    """One turn of a conversation as its exports read it (the app's ``rag.app.ui.Turn``)."""
+
+    question: str
+    answer: Answer | None  # None when the question failed
+    error: str | None  # then, the error line shown
+
+
 @dataclass(frozen=True)
 class Item:
-    """One cited sentence of a section (summary bullet, fact, one side of a conflict, an open question)."""
+    """One cited sentence of a section (summary bullet, fact, one side of a conflict, an open question). Every
+    item shown was verified against its citations: the ones that fail are dropped (rag/reports/brief/)."""
 
     text: str
     citations: list[int]
-    supported: bool = True  # verified against its citations (rag/answer/verify.py)
-    problems: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -30,7 +38,6 @@ class TimelineItem:
     reason: str | None  # why ``date`` is None, or how it was resolved from a relative phrase
     text: str  # the event: the source sentence
     citations: list[int]
-    supported: bool = True
     until: str | None = None  # a range's end ("2000" to "2002"), kept as a range
 
     def to_dict(self) -> dict:
@@ -52,7 +59,6 @@ class Person:
     name: str
     role: str  # as the source words it ("then the under-secretary of defence for policy at the Pentagon")
     citations: list[int]
-    supported: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rag.errors import NotFound
 from rag.ingest.chunk import Passage
 from rag.ingest.documents import Document
 
@@ -117,7 +118,7 @@ class Catalog:
     def text(self, doc_id: str) -> str:
         row = self._conn().execute("SELECT text FROM docs WHERE doc_id=?", (doc_id,)).fetchone()
         if row is None:
-            raise KeyError(doc_id)
+            raise NotFound(f"no ingested document has the id {doc_id}")
         return row[0]
 
     def meta(self, key: str) -> str | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.ingest.embed import Embedder
-from rag.paths import shown_name
+from rag.paths import shown_path
 from rag.settings import Settings
 from rag.store import health
 from rag.store.index import DamagedStore, Index
@@ -44,7 +44,7 @@ def doctor(settings: Settings, embedder: Callable[[], Embedder], repair: bool) -
     lost = health.lost_sources(index)
     for f in lost:
         if not f.is_file():
-            report.add("lost", f"{shown_name(str(f))}: the catalog had it, the file is gone (ingest it from where it "
+            report.add("lost", f"{shown_path(str(f))}: the catalog had it, the file is gone (ingest it from where it "
                                "is now)")
     done = ingest([], settings, embedder(), index=index)
     report.add("repaired", done.summary())

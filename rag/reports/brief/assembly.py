@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 from rag.answer.components import Components
-from rag.answer.llm import check_mode
 from rag.answer.questions import check_question
 from rag.answer.retrieve import Filters
+from rag.options import check_mode
 from rag.reports.brief import conflicts, people, questions, summary, timeline
 from rag.reports.brief.evidence import Citations, Sent, passages, relevant, retrieve, sentences
 from rag.reports.brief.verification import verify
