@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 
 from rag.app.cli import main
-from rag.reports.grounding import split_claims
+from rag.reports.check import split_claims
 from rag.reports.report_types import CheckReport, ClaimResult
 
 # Ten claims about the seeds, mostly paraphrased: 5 faithful, 3 with a changed date, figure or name, 2 the

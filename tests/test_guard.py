@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from test_hostile_files import docx_with, looping_pdf
 
 from rag.app.guard import FREE_FAILURES
-from rag.reports.grounding import MAX_TEXT_CHARS
+from rag.reports.check import MAX_TEXT_CHARS
 
 AUTH = ("ann", "s3cret:pass")
 EVIL = "https://evil.example"

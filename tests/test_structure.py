@@ -53,7 +53,7 @@ COVERED_BY = {
     "rag.app.ui_search": "test_ui.py::test_search_results_mark_the_query_terms_and_escape_the_article",
     "rag.answer.extractive": "test_answer.py::test_seeds_dev_answers_hold_the_invariant",
     "rag.answer.question_kinds": "test_answer_types.py::test_answer_type",
-    "rag.reports.grounding": "test_check.py::test_evidence_is_exact_and_reasons_name_the_difference",
+    "rag.reports.check": "test_check.py::test_evidence_is_exact_and_reasons_name_the_difference",
     "rag.store.ingestion": "test_ingest.py::test_ingest_twice_adds_nothing",
     "rag.app.uploads": "test_ui.py",
     "rag.store.vectors": "test_faults.py::test_chroma_server_stopped_mid_session_then_back",

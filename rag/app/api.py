@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException
 from rag.app.engine import Engine
 from rag.errors import Busy, InternalError, NotFound, RagError, StoreError, error_line
 from rag.options import Mode, parse_filters
-from rag.reports.grounding import MAX_TEXT_CHARS
+from rag.reports.check import MAX_TEXT_CHARS
 from rag.settings import Settings, limits
 
 CookieUser = Callable[[Request], str | None]

@@ -24,7 +24,7 @@ from rag.ingest.readers import document_view
 from rag.options import check_mode
 from rag.paths import display_path, source_matches
 from rag.reports.brief import build_briefing
-from rag.reports.grounding import check_text, claims_in
+from rag.reports.check import check_text, claims_in
 from rag.reports.report_types import Briefing, CheckReport
 from rag.settings import Settings
 from rag.store.health import dense_warning
@@ -196,7 +196,7 @@ class Engine:
             return build_briefing(self.components(), topic, k, filters, mode)
 
     def check(self, text: str, k: int | None = None, filters: Filters | None = None) -> CheckReport:
-        """Each sentence of ``text`` labelled supported / contradicted / not_found (rag/reports/grounding.py)."""
+        """Each sentence of ``text`` labelled supported / contradicted / not_found (rag/reports/check.py)."""
         claims_in(text)  # a text without sentences (or too long) fails before the model and the index load
         with self.slot():
             return check_text(self.components(), text, k, filters)

@@ -215,8 +215,7 @@ def cv_answers(engines: dict, sets: dict[str, list[dict]], rows: list[QuestionRo
 
     ``engines``: corpus -> Engine; ``sets``: "corpus/name" -> questions."""
     from rag.answer.judge import Judge
-    from rag.evaluation.evaluate import judge as score_answer
-    from rag.evaluation.evaluate import summarize
+    from rag.evaluation.evaluate import score_answer, summarize
 
     fold_of = {}
     for r, f in zip(rows, folds([r.group for r in rows], k), strict=True):

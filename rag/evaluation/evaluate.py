@@ -103,7 +103,7 @@ def _points_into(cited: list[str], expected: str) -> bool:
     return any(c.replace("\\", "/").endswith("/" + exp) or c.replace("\\", "/") == exp for c in cited)
 
 
-def judge(q: dict, ans: Answer, cited_abs: list[str]) -> QuestionResult:
+def score_answer(q: dict, ans: Answer, cited_abs: list[str]) -> QuestionResult:
     negative = bool(q.get("negative"))
     text = normalize(ans.answer).lower()
     expect_all = [normalize(s).lower() for s in q.get("expect_all", [])]
@@ -125,7 +125,7 @@ def evaluate(engine: Answerer, questions: list[dict], k: int | None = None,
     for q in questions:
         ans = engine.ask(q["q"], k, mode=mode)
         cited_abs = [str(Path(c.source).resolve()) for c in ans.citations]
-        results.append(judge(q, ans, cited_abs))
+        results.append(score_answer(q, ans, cited_abs))
     report = summarize(results)
     report.retrieval = retrieval_metrics(questions, lambda q: [h.source for h in engine.search(q, k=10)])
     if baseline is not None:
