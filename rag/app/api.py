@@ -114,11 +114,13 @@ def build_api(engine: Engine, settings: Settings, cookie_user: CookieUser | None
 def _document_routes(api: FastAPI, engine: Engine, settings: Settings) -> None:
     """The documents: listed, one read (or a span of it), shown in the viewer, uploaded."""
 
-    @api.get("/documents", summary="The ingested documents")
+    @api.get("/documents", summary="The ingested documents, each with its section (the `sections` filter's names)")
     def documents() -> list[dict]:
-        from rag.paths import display_path
+        from rag.paths import display_path, sections_of
 
-        return [{**d.to_dict(), "source": display_path(d.source)} for d in _catalog_docs(engine)]
+        docs = _catalog_docs(engine)
+        section = sections_of([d.source for d in docs], engine.uploads)
+        return [{**d.to_dict(), "source": display_path(d.source), "section": section[d.source]} for d in docs]
 
     @api.get("/documents/{ref:path}", summary="One document's canonical text and metadata (as `rag show --json`)")
     def document(ref: str, span: str | None = None) -> dict:
