@@ -64,14 +64,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`rag serve` on a free port over its own index: the seeds plus an article full of markup."""
     tmp = tmp_path_factory.mktemp("ui")
     index = tmp / "index"
-    evil = tmp / "articles" / "zorblat.txt"
+    # The corpus in one folder (seeds/ and articles/ side by side), as a user keeps one: names and sections are
+    # then "seeds/..." and "articles" wherever the repository and the temporary folder happen to live.
+    seeds = shutil.copytree(SEEDS, tmp / "corpus" / "seeds")
+    evil = tmp / "corpus" / "articles" / "zorblat.txt"
     evil.parent.mkdir()
     evil.write_text(EVIL, encoding="utf-8")
     SERVED["index"] = index
     env = {**os.environ, "RAG_INDEX_DIR": str(index), "RAG_CONCURRENCY": "4", "RAG_MAX_UPLOAD_MB": "1"}
     env.pop("RAG_AUTH", None)
     rag = [sys.executable, "-m", "rag.app.cli"]
-    subprocess.run([*rag, "ingest", str(SEEDS), str(evil)], cwd=ROOT, env=env, check=True, capture_output=True,
+    subprocess.run([*rag, "ingest", str(seeds), str(evil)], cwd=ROOT, env=env, check=True, capture_output=True,
                    timeout=600)
     with served_app(index, env, tmp / "serve.log") as url:
         yield url
