@@ -35,13 +35,15 @@ class Window:
     end: int
     text: str
     source: int = 0
+    single: bool = True  # one sentence (False: two adjacent ones)
 
 
 def windows(text: str, blocked: tuple[tuple[int, int], ...] = (), source: int = 0) -> list[Window]:
-    """Each sentence of ``text`` and each two adjacent sentences (not across a blocked span)."""
+    """Each sentence of ``text``, then each two adjacent sentences (adjacent on the page: not across a blocked
+    span). The verifier's candidate spans are these too (rag/answer/verify.py)."""
     spans = [(a, b) for a, b in sentence_spans(text) if not any(a < y and x < b for x, y in blocked)]
     out = [Window(a, b, text[a:b], source) for a, b in spans]
-    out += [Window(spans[i][0], spans[i + 1][1], text[spans[i][0]:spans[i + 1][1]], source)
+    out += [Window(spans[i][0], spans[i + 1][1], text[spans[i][0]:spans[i + 1][1]], source, False)
             for i in range(len(spans) - 1) if spans[i + 1][0] - spans[i][1] <= 3]
     return out
 

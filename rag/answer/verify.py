@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.answer.entail import judge_claim
+from rag.answer.entail import judge_claim, windows
 from rag.answer.facts import (
     MONTH_NAMES,
     contradicts,
@@ -28,7 +28,6 @@ from rag.answer.facts import (
     quotes,
 )
 from rag.ingest.embed import Embedder
-from rag.text import sentence_spans
 
 if TYPE_CHECKING:
     from rag.answer.judge import Judge
@@ -100,13 +99,8 @@ class Verifier:
 
     def units(self, e: Evidence) -> list[tuple[int, int, bool]]:
         """Candidate spans of a passage (relative offsets): each sentence, and each two adjacent sentences;
-        the flag marks single sentences (whose negation is compared)."""
-        spans = [(a, b) for a, b in sentence_spans(e.text)
-                 if not any(a < y and x < b for x, y in e.blocked)]
-        out = [(a, b, True) for a, b in spans]
-        out += [(spans[i][0], spans[i + 1][1], False) for i in range(len(spans) - 1)
-                if spans[i + 1][0] - spans[i][1] <= 3]  # adjacent on the page, not across a blocked gap
-        return out
+        the flag marks single sentences (whose negation is compared). The entailment judge's windows."""
+        return [(w.start, w.end, w.single) for w in windows(e.text, e.blocked)]
 
     def check(self, sentence: str, cited: list[Evidence], invalid: list[int] | None = None) -> Verdict:
         return self.check_many([(sentence, cited, invalid or [])])[0]

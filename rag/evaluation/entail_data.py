@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import json
 import random
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.evaluation.evaluate import read_jsonl
 from rag.ingest.documents import decode_text
 from rag.text import sentence_spans, terms
 
@@ -43,11 +42,9 @@ def held_out(rel: str) -> bool:
     return int(hashlib.sha1(rel.encode()).hexdigest(), 16) % HELD_OUT_MOD == 0
 
 
-def jsonl(path: Path) -> Iterator[dict]:
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
+def jsonl(path: Path) -> list[dict]:
+    """The rows of a JSON Lines file, read by the package's one reader."""
+    return [row for _, row in read_jsonl(path)]
 
 
 def nli_pairs(training: Path, rng: random.Random, breaking: int = 2400) -> list[Pair]:

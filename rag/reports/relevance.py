@@ -109,7 +109,7 @@ def value_conflict(a: str, b: str, similarity: float, titles: tuple[str, str] = 
     if va <= vb or vb <= va:  # every figure of one is in the other: it states part of the same account
         return None
     # One amount given in both ("$11bn (£8.5bn)", "$11bn (£5.7bn)"): their other quantities are the same fact.
-    shared = bool({q.value for q in qa} & {q.value for q in qb})
+    shared = bool(va & vb)
     for x in qa:
         # Close values ("$27bn", "$27.5bn") need one word in common around them; distant ones two.
         y = _counterpart(a, x, b, qb, 1 if shared else 2) or _counterpart(a, x, b, [q for q in qb if _close(x, q)])

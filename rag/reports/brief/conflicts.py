@@ -55,13 +55,18 @@ def conflicts(parts: Components, topic: str, pool: list[Sent], cites: Citations,
 
 def other_accounts(parts: Components, topic: str, about: list[Sent], pool: list[Sent],
                    filters: Filters | None) -> list[Sent]:
-    """Other statements of the figures in the most relevant sentences, found by searching for each such sentence:
-    a figure given differently is often in an article that never names the topic ("The firm had been overstating
-    its accounts by $11bn (£8.5bn)")."""
-    figures = [(s, shown) for s in about for shown, v in numbers(s.text) if not is_year(v)][:TUNING.fact_searches]
+    """Other statements of the figures in the most relevant sentences, found by searching for the words around each
+    figure: a figure given differently is often in an article that never names the topic ("The firm had been
+    overstating its accounts by $11bn (£8.5bn)")."""
+    figures = [(s, shown) for s in about for shown in _figures(s.text)][:TUNING.fact_searches]
     search = parts.retriever.search
     hits = [h for s, shown in figures for h in search(_around(s.text, shown), TUNING.fact_hits, filters)]
-    return statements_of(parts, topic, hits, pool, lambda t: any(not is_year(v) for _, v in numbers(t)))
+    return statements_of(parts, topic, hits, pool, lambda t: bool(_figures(t)))
+
+
+def _figures(text: str) -> list[str]:
+    """The quantities of ``text`` as written, years left out (a year dates a fact; it is not its figure)."""
+    return [shown for shown, v in numbers(text) if not is_year(v)]
 
 
 def _around(text: str, shown: str, words: int = 5) -> str:
